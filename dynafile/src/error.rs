@@ -1,0 +1,148 @@
+//! The one error type of dynafile.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use crate::number::NumberError;
+
+/// `Result` with dynafile's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong, in variants a caller can act on.
+///
+/// Messages are lowercase and name what was wrong (the attribute, the file, the offset), so
+/// they read well after `error: `.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The request is invalid: a missing or wrongly typed key, an item too large, a bad value.
+    /// Nothing was written.
+    #[error("{0}")]
+    Validation(ValidationError),
+
+    /// The table directory is held by another process (or another open handle in this one).
+    #[error("table at {} is locked by another process or handle", path.display())]
+    Locked {
+        /// The table directory.
+        path: PathBuf,
+    },
+
+    /// The directory holds no table, or something that is not a dynafile table.
+    #[error("{} is not a dynafile table: {reason}", path.display())]
+    NotATable {
+        /// The directory.
+        path: PathBuf,
+        /// What was missing or unexpected.
+        reason: String,
+    },
+
+    /// A file of the table does not hold what it should: a checksum mismatch, a truncated or
+    /// malformed record. The data in it was not used.
+    #[error("corrupt file {}{}: {reason}", file.display(), offset.map(|o| format!(" at offset {o}")).unwrap_or_default())]
+    Corrupt {
+        /// The file.
+        file: PathBuf,
+        /// Where in the file, when known.
+        offset: Option<u64>,
+        /// What was wrong.
+        reason: String,
+    },
+
+    /// The table was written by a newer format version than this library reads.
+    #[error("{} has format version {found}; this version of dynafile reads up to {supported}", path.display())]
+    Incompatible {
+        /// The file whose version is unsupported.
+        path: PathBuf,
+        /// The version found.
+        found: u32,
+        /// The newest version this library reads.
+        supported: u32,
+    },
+
+    /// A file operation failed.
+    #[error("i/o error on {}: {source}", path.display())]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// An earlier write failed in a way that leaves the table's durable state unknown (a failed
+    /// log sync); the handle refuses further writes. Reopening the table recovers it.
+    #[error("table stopped accepting writes after an earlier failure ({reason}); reopen it")]
+    Poisoned {
+        /// The failure that stopped the table.
+        reason: String,
+    },
+}
+
+/// Details of an invalid request ([`Error::Validation`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ValidationError {
+    /// The attribute the problem is about, when there is one.
+    pub attribute: Option<String>,
+    /// What is wrong.
+    pub reason: String,
+}
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.attribute {
+            Some(attribute) => write!(f, "attribute `{attribute}`: {}", self.reason),
+            None => f.write_str(&self.reason),
+        }
+    }
+}
+
+impl std::error::Error for ValidationError {}
+
+impl Error {
+    /// A validation error about no attribute in particular.
+    pub(crate) fn validation(reason: impl Into<String>) -> Error {
+        Error::Validation(ValidationError {
+            attribute: None,
+            reason: reason.into(),
+        })
+    }
+
+    /// A validation error about one attribute.
+    pub(crate) fn invalid_attribute(
+        attribute: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Error {
+        Error::Validation(ValidationError {
+            attribute: Some(attribute.into()),
+            reason: reason.into(),
+        })
+    }
+
+    /// An I/O error with the path it happened on.
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// A corruption found in `file`.
+    pub(crate) fn corrupt(
+        file: impl Into<PathBuf>,
+        offset: Option<u64>,
+        reason: impl Into<String>,
+    ) -> Error {
+        Error::Corrupt {
+            file: file.into(),
+            offset,
+            reason: reason.into(),
+        }
+    }
+}
+
+impl From<NumberError> for Error {
+    fn from(error: NumberError) -> Error {
+        Error::validation(error.to_string())
+    }
+}

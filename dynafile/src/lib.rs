@@ -1,0 +1,16 @@
+//! dynafile: an embedded, file-based database that follows DynamoDB's model.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
+mod error;
+mod item;
+mod key;
+mod number;
+mod value;
+
+pub use error::{Error, Result, ValidationError};
+pub use item::{Item, MAX_ITEM_SIZE, MAX_NESTING_DEPTH};
+pub use key::{
+    IntoKey, Key, KeyAttribute, KeySchema, KeyType, MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES,
+};
+pub use number::{Number, NumberError};
+pub use value::{Map, Value};

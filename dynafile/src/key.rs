@@ -154,6 +154,27 @@ impl<P: Into<Value>, S: Into<Value>> From<(P, S)> for Key {
     }
 }
 
+/// A condition on the sort key of a query, as DynamoDB's key conditions allow.
+///
+/// `BeginsWith` applies to string and binary sort keys only.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SortCondition {
+    /// `SK = v`
+    Eq(Value),
+    /// `SK < v`
+    Lt(Value),
+    /// `SK <= v`
+    Le(Value),
+    /// `SK > v`
+    Gt(Value),
+    /// `SK >= v`
+    Ge(Value),
+    /// `SK BETWEEN low AND high` (both inclusive; `low` must not be above `high`).
+    Between(Value, Value),
+    /// `begins_with(SK, prefix)`
+    BeginsWith(Value),
+}
+
 /// Anything that names one item of a table: a [`Key`], a `(partition, sort)` pair, or an
 /// [`Item`] holding the key attributes (other attributes are ignored, as DynamoDB's
 /// `GetItem` does not allow but the original dynafile did).

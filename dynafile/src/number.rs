@@ -72,7 +72,7 @@ impl Number {
             return Ok(Number::ZERO);
         }
         let mut exponent = exponent;
-        while mantissa % 10 == 0 {
+        while mantissa.is_multiple_of(10) {
             mantissa /= 10;
             exponent += 1;
         }
@@ -360,8 +360,7 @@ impl Number {
         let (&exponent_byte, rest) = rest.split_first()?;
         let scientific = i64::from(flip(exponent_byte)) - 130;
         let mut mantissa: u128 = 0;
-        let mut digits = 0u32;
-        for (index, &byte) in rest.iter().enumerate() {
+        for (digits, &byte) in (0u32..).zip(rest) {
             let value = flip(byte);
             if value == 0 {
                 if digits == 0 {
@@ -373,13 +372,12 @@ impl Number {
                 if number.mantissa != mantissa {
                     return None;
                 }
-                return Some((number, index + 3));
+                return Some((number, digits as usize + 3));
             }
             if !(1..=10).contains(&value) || digits == MAX_DIGITS {
                 return None;
             }
             mantissa = mantissa * 10 + u128::from(value - 1);
-            digits += 1;
         }
         None
     }

@@ -1,0 +1,301 @@
+//! Opening and creating tables: `meta.json`, the lock, and the engine's settings.
+
+use std::fs::{File, OpenOptions, TryLockError};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::key::{KeyAttribute, KeySchema, KeyType};
+use crate::storage::{Durability, Store, StoreOptions, write_atomic};
+use crate::table::Dynafile;
+
+/// The on-disk format version this library writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+const META_FILE: &str = "meta.json";
+const LOCK_FILE: &str = "LOCK";
+
+/// `meta.json`: what the table is, in a form people can read.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Meta {
+    pub format_version: u32,
+    pub name: String,
+    pub key_schema: KeySchema,
+}
+
+/// Opens a table, creating it when the directory holds none.
+///
+/// ```
+/// use dynafile::{Dynafile, KeyType};
+/// # let dir = tempfile::tempdir()?;
+/// let db = Dynafile::builder(dir.path().join("users"))
+///     .partition_key("PK", KeyType::S)
+///     .sort_key("SK", KeyType::S)
+///     .open()?;
+/// assert_eq!(db.name(), "users");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+#[must_use = "a builder does nothing until `open` is called"]
+pub struct Builder {
+    path: PathBuf,
+    partition_key: Option<KeyAttribute>,
+    sort_key: Option<KeyAttribute>,
+    name: Option<String>,
+    durability: Durability,
+    options: StoreOptions,
+}
+
+impl Builder {
+    pub(crate) fn new(path: impl AsRef<Path>) -> Builder {
+        Builder {
+            path: path.as_ref().to_owned(),
+            partition_key: None,
+            sort_key: None,
+            name: None,
+            durability: Durability::Immediate,
+            options: StoreOptions::default(),
+        }
+    }
+
+    /// The partition key's name and type. Required to create a table; when opening one, it
+    /// must match the stored schema.
+    pub fn partition_key(mut self, name: impl Into<String>, key_type: KeyType) -> Builder {
+        self.partition_key = Some(KeyAttribute::new(name, key_type));
+        self
+    }
+
+    /// The sort key's name and type, for tables that have one.
+    pub fn sort_key(mut self, name: impl Into<String>, key_type: KeyType) -> Builder {
+        self.sort_key = Some(KeyAttribute::new(name, key_type));
+        self
+    }
+
+    /// The table's name (default: the directory's name). PartiQL statements name it.
+    pub fn name(mut self, name: impl Into<String>) -> Builder {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// The durability of writes that do not choose their own (default:
+    /// [`Durability::Immediate`]).
+    pub fn durability(mut self, durability: Durability) -> Builder {
+        self.durability = durability;
+        self
+    }
+
+    /// How long buffered writes may wait for their sync (default: 50 ms).
+    pub fn sync_interval(mut self, interval: Duration) -> Builder {
+        self.options.sync_interval = interval;
+        self
+    }
+
+    /// Bytes of decoded blocks kept in memory (default: 32 MiB).
+    pub fn cache_size(mut self, bytes: usize) -> Builder {
+        self.options.cache_bytes = bytes;
+        self
+    }
+
+    /// Bytes of recent changes kept in memory before a checkpoint writes them to partition
+    /// files (default: 16 MiB). It also bounds the log that reopening replays.
+    pub fn memtable_size(mut self, bytes: usize) -> Builder {
+        self.options.memtable_bytes = bytes.max(1);
+        self
+    }
+
+    /// The size past which a partition file splits into two hash ranges (default: 4 MiB).
+    pub fn target_file_size(mut self, bytes: u64) -> Builder {
+        self.options.target_file_bytes = bytes.max(1);
+        self
+    }
+
+    /// The size of a partition file's blocks, the unit of reads and caching (default: 16 KiB).
+    pub fn block_size(mut self, bytes: usize) -> Builder {
+        self.options.block_bytes = bytes.clamp(256, 1 << 24);
+        self
+    }
+
+    fn requested_schema(&self) -> Option<KeySchema> {
+        self.partition_key.clone().map(|partition_key| KeySchema {
+            partition_key,
+            sort_key: self.sort_key.clone(),
+        })
+    }
+
+    /// Opens the table in the directory, or creates it there when the directory is missing or
+    /// empty (creating needs a partition key).
+    pub fn open(self) -> Result<Dynafile> {
+        let path = self.path.clone();
+        let meta_path = path.join(META_FILE);
+        if !meta_path.exists() {
+            if self.partition_key.is_none() {
+                let reason = if path.exists() {
+                    "it has no meta.json"
+                } else {
+                    "the directory does not exist"
+                };
+                return Err(Error::NotATable {
+                    path,
+                    reason: format!("{reason}; give a partition key to create a table"),
+                });
+            }
+            std::fs::create_dir_all(&path).map_err(|e| Error::io(&path, e))?;
+            ensure_empty(&path)?;
+        }
+        let lock = acquire_lock(&path)?;
+        // Another process may have created the table before we held the lock.
+        let (meta, create) = match read_meta(&meta_path)? {
+            Some(meta) => {
+                self.check_matches(&meta, &meta_path)?;
+                let create = !path.join(crate::storage::MANIFEST_FILE).exists()
+                    && interrupted_creation(&path)?;
+                (meta, create)
+            }
+            None => {
+                let Some(key_schema) = self.requested_schema() else {
+                    return Err(Error::NotATable {
+                        path,
+                        reason: "it has no meta.json".into(),
+                    });
+                };
+                if key_schema
+                    .sort_key
+                    .as_ref()
+                    .is_some_and(|sort| sort.name == key_schema.partition_key.name)
+                {
+                    return Err(Error::validation(
+                        "the partition key and the sort key must have different names",
+                    ));
+                }
+                let name = match self.name.clone() {
+                    Some(name) => name,
+                    None => default_name(&path),
+                };
+                if name.is_empty() {
+                    return Err(Error::validation("the table name must not be empty"));
+                }
+                let meta = Meta {
+                    format_version: FORMAT_VERSION,
+                    name,
+                    key_schema,
+                };
+                let json = serde_json::to_vec_pretty(&meta)
+                    .map_err(|e| Error::validation(e.to_string()))?;
+                write_atomic(&path, META_FILE, &json)?;
+                (meta, true)
+            }
+        };
+        let store = Store::open(&path, self.options.clone(), create)?;
+        Ok(Dynafile::from_parts(
+            path,
+            meta,
+            store,
+            lock,
+            self.durability,
+        ))
+    }
+
+    fn check_matches(&self, meta: &Meta, meta_path: &Path) -> Result<()> {
+        if let Some(requested) = self.requested_schema()
+            && requested != meta.key_schema
+        {
+            return Err(Error::validation(format!(
+                "the table at {} has {}, not {requested}",
+                meta_path.parent().unwrap_or(meta_path).display(),
+                meta.key_schema
+            )));
+        }
+        if let Some(name) = &self.name
+            && name != &meta.name
+        {
+            return Err(Error::validation(format!(
+                "the table is named {:?}, not {name:?}",
+                meta.name
+            )));
+        }
+        Ok(())
+    }
+}
+
+fn default_name(path: &Path) -> String {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+    absolute
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Refuses to create a table in a directory that holds other things.
+fn ensure_empty(path: &Path) -> Result<()> {
+    for entry in std::fs::read_dir(path).map_err(|e| Error::io(path, e))? {
+        let name = entry.map_err(|e| Error::io(path, e))?.file_name();
+        let name = name.to_string_lossy();
+        if name != LOCK_FILE && !name.starts_with('.') {
+            return Err(Error::NotATable {
+                path: path.to_owned(),
+                reason: format!("it is not empty (it holds {name:?}) and has no meta.json"),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// True when a table's creation stopped after `meta.json` but before its storage existed.
+fn interrupted_creation(path: &Path) -> Result<bool> {
+    for directory in [crate::storage::PARTITIONS_DIR, crate::storage::WAL_DIR] {
+        let dir = path.join(directory);
+        match std::fs::read_dir(&dir) {
+            Ok(mut entries) => {
+                if entries.next().is_some() {
+                    return Ok(false);
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io(&dir, e)),
+        }
+    }
+    Ok(true)
+}
+
+fn read_meta(meta_path: &Path) -> Result<Option<Meta>> {
+    let bytes = match std::fs::read(meta_path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io(meta_path, e)),
+    };
+    #[derive(Deserialize)]
+    struct Version {
+        format_version: u32,
+    }
+    let version: Version = serde_json::from_slice(&bytes)
+        .map_err(|e| Error::corrupt(meta_path, None, format!("malformed meta.json: {e}")))?;
+    if version.format_version > FORMAT_VERSION {
+        return Err(Error::Incompatible {
+            path: meta_path.to_owned(),
+            found: version.format_version,
+            supported: FORMAT_VERSION,
+        });
+    }
+    let meta: Meta = serde_json::from_slice(&bytes)
+        .map_err(|e| Error::corrupt(meta_path, None, format!("malformed meta.json: {e}")))?;
+    Ok(Some(meta))
+}
+
+fn acquire_lock(path: &Path) -> Result<File> {
+    let lock_path = path.join(LOCK_FILE);
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&lock_path)
+        .map_err(|e| Error::io(&lock_path, e))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(TryLockError::WouldBlock) => Err(Error::Locked {
+            path: path.to_owned(),
+        }),
+        Err(TryLockError::Error(e)) => Err(Error::io(&lock_path, e)),
+    }
+}

@@ -1,0 +1,252 @@
+//! Queries: the items of one partition, in sort key order, within sort key conditions.
+
+use std::ops::Bound;
+use std::sync::Arc;
+
+use crate::error::{Error, Result};
+use crate::filter::Filter;
+use crate::item::Item;
+use crate::items::{Items, Page};
+use crate::key::{
+    Key, KeyType, SortCondition, encode_key, encode_sort_value, partition_prefix, prefix_successor,
+};
+use crate::storage::{Direction, KeyBounds};
+use crate::table::Dynafile;
+use crate::value::Value;
+
+/// A query of one partition, built with conditions and options, then run with
+/// [`Query::iter`], [`Query::page`] or a `for` loop.
+///
+/// ```
+/// use dynafile::{item, Dynafile, KeyType};
+/// # let dir = tempfile::tempdir()?;
+/// # let db = Dynafile::builder(dir.path().join("db")).partition_key("PK", KeyType::S).sort_key("SK", KeyType::S).open()?;
+/// for sk in ["order#1", "order#2", "profile"] {
+///     db.put_item(&item! { "PK" => "user#1", "SK" => sk })?;
+/// }
+/// let orders: Vec<_> = db.query("user#1").begins_with("order#").reverse().iter()?.collect::<Result<_, _>>()?;
+/// assert_eq!(orders[0]["SK"], "order#2".into());
+/// assert_eq!(orders.len(), 2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// Porting from the original Python dynafile: its `query(pk, starts_with=x)` is not a prefix
+/// match but a start bound: forwards it returns the sort keys `>= x`, which is
+/// `.ge(x)` here; with `scan_index_forward=False` it returns those `<= x` in descending order,
+/// which is `.le(x).reverse()`. A prefix match is `.begins_with(x)`, as in DynamoDB.
+#[derive(Clone)]
+#[must_use = "a query does nothing until it is iterated"]
+pub struct Query {
+    db: Dynafile,
+    partition: Value,
+    sort: Option<SortCondition>,
+    reverse: bool,
+    limit: Option<usize>,
+    start_after: Option<Key>,
+    filters: Vec<Filter>,
+}
+
+impl Query {
+    pub(crate) fn new(db: Dynafile, partition: Value) -> Query {
+        Query {
+            db,
+            partition,
+            sort: None,
+            reverse: false,
+            limit: None,
+            start_after: None,
+            filters: Vec::new(),
+        }
+    }
+
+    /// A condition on the sort key (replacing any set before; DynamoDB allows one).
+    pub fn sort_key(mut self, condition: SortCondition) -> Query {
+        self.sort = Some(condition);
+        self
+    }
+
+    /// Sort key equal to `value`.
+    pub fn eq(self, value: impl Into<Value>) -> Query {
+        self.sort_key(SortCondition::Eq(value.into()))
+    }
+
+    /// Sort key below `value`.
+    pub fn lt(self, value: impl Into<Value>) -> Query {
+        self.sort_key(SortCondition::Lt(value.into()))
+    }
+
+    /// Sort key at most `value`.
+    pub fn le(self, value: impl Into<Value>) -> Query {
+        self.sort_key(SortCondition::Le(value.into()))
+    }
+
+    /// Sort key above `value`.
+    pub fn gt(self, value: impl Into<Value>) -> Query {
+        self.sort_key(SortCondition::Gt(value.into()))
+    }
+
+    /// Sort key at least `value`.
+    pub fn ge(self, value: impl Into<Value>) -> Query {
+        self.sort_key(SortCondition::Ge(value.into()))
+    }
+
+    /// Sort key between `low` and `high`, both included.
+    pub fn between(self, low: impl Into<Value>, high: impl Into<Value>) -> Query {
+        self.sort_key(SortCondition::Between(low.into(), high.into()))
+    }
+
+    /// Sort key starting with `prefix` (string and binary sort keys).
+    pub fn begins_with(self, prefix: impl Into<Value>) -> Query {
+        self.sort_key(SortCondition::BeginsWith(prefix.into()))
+    }
+
+    /// Descending sort key order (DynamoDB's `ScanIndexForward: false`).
+    pub fn reverse(mut self) -> Query {
+        self.reverse = true;
+        self
+    }
+
+    /// Ascending (`true`, the default) or descending order, as DynamoDB's `ScanIndexForward`.
+    pub fn scan_index_forward(mut self, forward: bool) -> Query {
+        self.reverse = !forward;
+        self
+    }
+
+    /// Reads at most `limit` items (counted before the filter, as DynamoDB's `Limit`).
+    pub fn limit(mut self, limit: usize) -> Query {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// Starts after this key (DynamoDB's `ExclusiveStartKey`): pass the
+    /// `last_evaluated_key` of the previous page; `None` starts at the beginning.
+    pub fn start_after(mut self, key: impl Into<Option<Key>>) -> Query {
+        self.start_after = key.into();
+        self
+    }
+
+    /// Keeps only the items for which `predicate` is true. Several filters must all hold.
+    pub fn filter(mut self, predicate: impl Fn(&Item) -> bool + Send + Sync + 'static) -> Query {
+        self.filters.push(Filter::Predicate(Arc::new(predicate)));
+        self
+    }
+
+    fn bounds(&self) -> Result<KeyBounds> {
+        let schema = self.db.key_schema();
+        let prefix = partition_prefix(schema, &self.partition)?;
+        let partition_end = match prefix_successor(&prefix) {
+            Some(end) => Bound::Excluded(end),
+            None => Bound::Unbounded,
+        };
+        let mut bounds = KeyBounds {
+            start: Bound::Included(prefix.clone()),
+            end: partition_end.clone(),
+        };
+        if let Some(condition) = &self.sort {
+            let Some(attribute) = &schema.sort_key else {
+                return Err(Error::validation(format!(
+                    "a sort key condition needs a sort key, and the table has none ({schema})"
+                )));
+            };
+            let with = |value: &Value| -> Result<Vec<u8>> {
+                let mut key = prefix.clone();
+                encode_sort_value(attribute, value, &mut key)?;
+                Ok(key)
+            };
+            bounds = match condition {
+                SortCondition::Eq(v) => KeyBounds {
+                    start: Bound::Included(with(v)?),
+                    end: Bound::Included(with(v)?),
+                },
+                SortCondition::Lt(v) => KeyBounds {
+                    start: bounds.start,
+                    end: Bound::Excluded(with(v)?),
+                },
+                SortCondition::Le(v) => KeyBounds {
+                    start: bounds.start,
+                    end: Bound::Included(with(v)?),
+                },
+                SortCondition::Gt(v) => KeyBounds {
+                    start: Bound::Excluded(with(v)?),
+                    end: bounds.end,
+                },
+                SortCondition::Ge(v) => KeyBounds {
+                    start: Bound::Included(with(v)?),
+                    end: bounds.end,
+                },
+                SortCondition::Between(low, high) => {
+                    let (low, high) = (with(low)?, with(high)?);
+                    if low > high {
+                        return Err(Error::invalid_attribute(
+                            &attribute.name,
+                            "BETWEEN needs its lower bound at most its upper bound",
+                        ));
+                    }
+                    KeyBounds {
+                        start: Bound::Included(low),
+                        end: Bound::Included(high),
+                    }
+                }
+                SortCondition::BeginsWith(v) => {
+                    if attribute.key_type == KeyType::N {
+                        return Err(Error::invalid_attribute(
+                            &attribute.name,
+                            "begins_with needs a string or binary sort key",
+                        ));
+                    }
+                    let start = with(v)?;
+                    let end = match prefix_successor(&start) {
+                        Some(end) => Bound::Excluded(end),
+                        None => partition_end,
+                    };
+                    KeyBounds {
+                        start: Bound::Included(start),
+                        end,
+                    }
+                }
+            };
+        }
+        if let Some(key) = &self.start_after {
+            let start = encode_key(schema, key)?;
+            if !start.starts_with(&prefix) {
+                return Err(Error::validation(
+                    "the start key is not in the queried partition",
+                ));
+            }
+            bounds = match self.reverse {
+                false => bounds.clamp(Bound::Excluded(&start), Bound::Unbounded),
+                true => bounds.clamp(Bound::Unbounded, Bound::Excluded(&start)),
+            };
+        }
+        Ok(bounds)
+    }
+
+    /// Runs the query. Errors in the query itself (a wrongly typed key, a sort condition on
+    /// a table without sort key) are returned here.
+    pub fn iter(&self) -> Result<Items> {
+        let bounds = self.bounds()?;
+        let direction = if self.reverse {
+            Direction::Reverse
+        } else {
+            Direction::Forward
+        };
+        let table = Arc::clone(&self.db.table);
+        let inner = table.store.snapshot().iter(bounds, direction)?;
+        Ok(Items::new(table, inner, self.filters.clone(), self.limit))
+    }
+
+    /// Runs the query and collects one page.
+    pub fn page(&self) -> Result<Page> {
+        self.iter()?.into_page()
+    }
+}
+
+impl IntoIterator for Query {
+    type Item = Result<Item>;
+    type IntoIter = Items;
+
+    /// Runs the query; an error in the query itself is the first item.
+    fn into_iter(self) -> Items {
+        self.iter().unwrap_or_else(Items::failed)
+    }
+}

@@ -1,0 +1,191 @@
+//! Scans: every item of the table, or of one segment of it.
+
+use std::ops::Bound;
+use std::sync::Arc;
+
+use crate::error::{Error, Result};
+use crate::filter::Filter;
+use crate::item::Item;
+use crate::items::{Items, Page};
+use crate::key::{Key, encode_key};
+use crate::storage::{Direction, KeyBounds};
+use crate::table::Dynafile;
+
+/// Most segments a scan may be split into (DynamoDB's limit).
+pub const MAX_SEGMENTS: u32 = 1_000_000;
+
+/// A scan of the table, built with options, then run with [`Scan::iter`], [`Scan::page`] or
+/// a `for` loop.
+///
+/// Items come in table order: by the hash of the partition key (as DynamoDB places
+/// partitions), and within a partition by sort key. Segments split the hash space into
+/// disjoint ranges that together cover the table, so several threads can each scan one:
+///
+/// ```
+/// use dynafile::{item, Dynafile, KeyType};
+/// # let dir = tempfile::tempdir()?;
+/// # let db = Dynafile::builder(dir.path().join("db")).partition_key("PK", KeyType::S).open()?;
+/// for i in 0..100 {
+///     db.put_item(&item! { "PK" => format!("user#{i}") })?;
+/// }
+/// let counts: Vec<usize> = std::thread::scope(|s| {
+///     let handles: Vec<_> = (0..3).map(|i| {
+///         let db = db.clone();
+///         s.spawn(move || db.scan().segment(i, 3).into_iter().count())
+///     }).collect();
+///     handles.into_iter().map(|h| h.join().unwrap()).collect()
+/// });
+/// assert_eq!(counts.iter().sum::<usize>(), 100);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+#[must_use = "a scan does nothing until it is iterated"]
+pub struct Scan {
+    db: Dynafile,
+    segment: Option<(u32, u32)>,
+    reverse: bool,
+    limit: Option<usize>,
+    start_after: Option<Key>,
+    filters: Vec<Filter>,
+}
+
+impl Scan {
+    pub(crate) fn new(db: Dynafile) -> Scan {
+        Scan {
+            db,
+            segment: None,
+            reverse: false,
+            limit: None,
+            start_after: None,
+            filters: Vec::new(),
+        }
+    }
+
+    /// Scans only segment `segment` of `total` (DynamoDB's `Segment` and `TotalSegments`):
+    /// segments are disjoint hash ranges that together cover the table.
+    pub fn segment(mut self, segment: u32, total: u32) -> Scan {
+        self.segment = Some((segment, total));
+        self
+    }
+
+    /// Scans in reverse table order (an extension: DynamoDB's scans have no order).
+    pub fn reverse(mut self) -> Scan {
+        self.reverse = true;
+        self
+    }
+
+    /// Reads at most `limit` items (counted before the filter, as DynamoDB's `Limit`).
+    pub fn limit(mut self, limit: usize) -> Scan {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// Starts after this key (DynamoDB's `ExclusiveStartKey`); `None` starts at the beginning.
+    pub fn start_after(mut self, key: impl Into<Option<Key>>) -> Scan {
+        self.start_after = key.into();
+        self
+    }
+
+    /// Keeps only the items for which `predicate` is true. Several filters must all hold.
+    pub fn filter(mut self, predicate: impl Fn(&Item) -> bool + Send + Sync + 'static) -> Scan {
+        self.filters.push(Filter::Predicate(Arc::new(predicate)));
+        self
+    }
+
+    fn bounds(&self) -> Result<KeyBounds> {
+        let mut bounds = KeyBounds::all();
+        if let Some((segment, total)) = self.segment {
+            if total == 0 || total > MAX_SEGMENTS {
+                return Err(Error::validation(format!(
+                    "the total number of segments must be 1 to {MAX_SEGMENTS}, not {total}"
+                )));
+            }
+            if segment >= total {
+                return Err(Error::validation(format!(
+                    "segment {segment} is not below the total of {total} segments"
+                )));
+            }
+            let (low, high) = segment_hashes(segment, total);
+            bounds.start = Bound::Included(low.to_be_bytes().to_vec());
+            if let Some(high) = high {
+                bounds.end = Bound::Excluded(high.to_be_bytes().to_vec());
+            }
+        }
+        if let Some(key) = &self.start_after {
+            let start = encode_key(self.db.key_schema(), key)?;
+            // Keys begin with their hash, so segment bounds compare directly with keys.
+            if !bounds.after_start(&start) || !bounds.before_end(&start) {
+                return Err(Error::validation(
+                    "the start key is not in the scanned segment",
+                ));
+            }
+            bounds = match self.reverse {
+                false => bounds.clamp(Bound::Excluded(&start), Bound::Unbounded),
+                true => bounds.clamp(Bound::Unbounded, Bound::Excluded(&start)),
+            };
+        }
+        Ok(bounds)
+    }
+
+    /// Runs the scan.
+    pub fn iter(&self) -> Result<Items> {
+        let bounds = self.bounds()?;
+        let direction = if self.reverse {
+            Direction::Reverse
+        } else {
+            Direction::Forward
+        };
+        let table = Arc::clone(&self.db.table);
+        let inner = table.store.snapshot().iter(bounds, direction)?;
+        Ok(Items::new(table, inner, self.filters.clone(), self.limit))
+    }
+
+    /// Runs the scan and collects one page.
+    pub fn page(&self) -> Result<Page> {
+        self.iter()?.into_page()
+    }
+}
+
+impl IntoIterator for Scan {
+    type Item = Result<Item>;
+    type IntoIter = Items;
+
+    /// Runs the scan; an error in the scan itself is the first item.
+    fn into_iter(self) -> Items {
+        self.iter().unwrap_or_else(Items::failed)
+    }
+}
+
+/// The hash range of segment `segment` of `total`: `[low, high)`, `high` `None` at the end.
+fn segment_hashes(segment: u32, total: u32) -> (u64, Option<u64>) {
+    let edge = |index: u32| -> u128 { (u128::from(index) << 64) / u128::from(total) };
+    let low = edge(segment) as u64;
+    let high = (segment + 1 < total).then(|| edge(segment + 1) as u64);
+    (low, high)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_tile_the_hash_space() {
+        for total in 1..=16u32 {
+            let mut expected_low = 0u64;
+            for segment in 0..total {
+                let (low, high) = segment_hashes(segment, total);
+                assert_eq!(
+                    low, expected_low,
+                    "segment {segment} of {total} starts where the previous ended"
+                );
+                match high {
+                    Some(high) => {
+                        assert!(high > low);
+                        expected_low = high;
+                    }
+                    None => assert_eq!(segment, total - 1),
+                }
+            }
+        }
+    }
+}

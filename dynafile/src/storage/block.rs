@@ -1,0 +1,268 @@
+//! Blocks: the unit a partition file is read and cached in.
+//!
+//! ```text
+//! block   := compression (u8, 0 = none) entries count (u32 LE) crc32c (u32 LE, of all before)
+//! entry   := varint(shared) varint(unshared) unshared-key-bytes varint(value_len + 1) value
+//! ```
+//! Keys are prefix-compressed against the previous key of the block; a value length of 0
+//! marks a tombstone (a delete that hides older versions in other files).
+
+use crate::encoding::{read_varint, write_varint};
+
+const COMPRESSION_NONE: u8 = 0;
+const TOMBSTONE_LEN: u32 = u32::MAX;
+
+/// Builds one block from sorted entries.
+pub(crate) struct BlockBuilder {
+    buffer: Vec<u8>,
+    last_key: Vec<u8>,
+    count: u32,
+}
+
+impl BlockBuilder {
+    pub(crate) fn new(capacity: usize) -> BlockBuilder {
+        let mut buffer = Vec::with_capacity(capacity + 1024);
+        buffer.push(COMPRESSION_NONE);
+        BlockBuilder {
+            buffer,
+            last_key: Vec::new(),
+            count: 0,
+        }
+    }
+
+    /// Adds an entry; keys must arrive in ascending order.
+    pub(crate) fn add(&mut self, key: &[u8], value: Option<&[u8]>) {
+        let shared = if self.count == 0 {
+            0
+        } else {
+            common_prefix(&self.last_key, key)
+        };
+        write_varint(&mut self.buffer, shared as u64);
+        write_varint(&mut self.buffer, (key.len() - shared) as u64);
+        self.buffer.extend_from_slice(&key[shared..]);
+        match value {
+            Some(value) => {
+                write_varint(&mut self.buffer, value.len() as u64 + 1);
+                self.buffer.extend_from_slice(value);
+            }
+            None => write_varint(&mut self.buffer, 0),
+        }
+        self.last_key.clear();
+        self.last_key.extend_from_slice(key);
+        self.count += 1;
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// Bytes the block would take.
+    pub(crate) fn size(&self) -> usize {
+        self.buffer.len() + 8
+    }
+
+    /// The finished block bytes (with count and checksum); the builder is reset.
+    pub(crate) fn finish(&mut self) -> Vec<u8> {
+        let mut bytes = std::mem::replace(&mut self.buffer, vec![COMPRESSION_NONE]);
+        bytes.extend_from_slice(&self.count.to_le_bytes());
+        let crc = crc32c::crc32c(&bytes);
+        bytes.extend_from_slice(&crc.to_le_bytes());
+        self.count = 0;
+        self.last_key.clear();
+        bytes
+    }
+}
+
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    a.iter().zip(b).take_while(|(x, y)| x == y).count()
+}
+
+/// Where one entry's key and value sit in [`Block::data`].
+#[derive(Clone, Copy)]
+struct EntryPos {
+    key_start: u32,
+    key_len: u32,
+    value_start: u32,
+    value_len: u32,
+}
+
+/// A decoded block: full keys and values laid out in one buffer, searchable by key.
+pub(crate) struct Block {
+    data: Vec<u8>,
+    entries: Vec<EntryPos>,
+}
+
+impl Block {
+    /// Checks and decodes a block read from disk; the error says what was wrong.
+    pub(crate) fn decode(raw: &[u8]) -> Result<Block, &'static str> {
+        if raw.len() < 9 {
+            return Err("block shorter than its header and trailer");
+        }
+        let (body, crc_bytes) = raw.split_at(raw.len() - 4);
+        let stored_crc =
+            u32::from_le_bytes([crc_bytes[0], crc_bytes[1], crc_bytes[2], crc_bytes[3]]);
+        if crc32c::crc32c(body) != stored_crc {
+            return Err("block checksum mismatch");
+        }
+        let (entries_bytes, count_bytes) = body.split_at(body.len() - 4);
+        let count = u32::from_le_bytes([
+            count_bytes[0],
+            count_bytes[1],
+            count_bytes[2],
+            count_bytes[3],
+        ]) as usize;
+        let (&compression, encoded) = entries_bytes.split_first().ok_or("empty block")?;
+        if compression != COMPRESSION_NONE {
+            return Err("unknown block compression");
+        }
+        // Every entry takes at least three bytes, which bounds the allocation.
+        if count > encoded.len() / 3 + 1 {
+            return Err("entry count larger than the block");
+        }
+        let mut data = Vec::with_capacity(encoded.len() + count * 16);
+        let mut entries = Vec::with_capacity(count);
+        let mut pos = 0;
+        let mut previous = EntryPos {
+            key_start: 0,
+            key_len: 0,
+            value_start: 0,
+            value_len: 0,
+        };
+        for index in 0..count {
+            let shared = read_varint(encoded, &mut pos).ok_or("truncated entry")? as usize;
+            let unshared = read_varint(encoded, &mut pos).ok_or("truncated entry")? as usize;
+            if shared > previous.key_len as usize || (index == 0 && shared != 0) {
+                return Err("shared key prefix longer than the previous key");
+            }
+            let suffix = encoded
+                .get(pos..pos.checked_add(unshared).ok_or("bad key length")?)
+                .ok_or("truncated key")?;
+            pos += unshared;
+            let key_start = data.len();
+            let previous_start = previous.key_start as usize;
+            data.extend_from_within(previous_start..previous_start + shared);
+            data.extend_from_slice(suffix);
+            let key_len = shared + unshared;
+            if index > 0 {
+                let previous_key =
+                    &data[previous_start..previous_start + previous.key_len as usize];
+                if previous_key >= &data[key_start..key_start + key_len] {
+                    return Err("keys out of order");
+                }
+            }
+            let value_field = read_varint(encoded, &mut pos).ok_or("truncated value length")?;
+            let (value_start, value_len) = if value_field == 0 {
+                (data.len(), TOMBSTONE_LEN)
+            } else {
+                let length = usize::try_from(value_field - 1).map_err(|_| "bad value length")?;
+                let value = encoded
+                    .get(pos..pos.checked_add(length).ok_or("bad value length")?)
+                    .ok_or("truncated value")?;
+                pos += length;
+                let start = data.len();
+                data.extend_from_slice(value);
+                (start, u32::try_from(length).map_err(|_| "value too large")?)
+            };
+            let entry = EntryPos {
+                key_start: u32::try_from(key_start).map_err(|_| "block too large")?,
+                key_len: u32::try_from(key_len).map_err(|_| "key too large")?,
+                value_start: u32::try_from(value_start).map_err(|_| "block too large")?,
+                value_len,
+            };
+            entries.push(entry);
+            previous = entry;
+        }
+        if pos != encoded.len() {
+            return Err("trailing bytes after the last entry");
+        }
+        Ok(Block { data, entries })
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// The key of entry `index` (which must be below [`Block::len`]).
+    pub(crate) fn key(&self, index: usize) -> &[u8] {
+        let entry = self.entries[index];
+        &self.data[entry.key_start as usize..(entry.key_start + entry.key_len) as usize]
+    }
+
+    /// The value of entry `index`, `None` for a tombstone.
+    pub(crate) fn value(&self, index: usize) -> Option<&[u8]> {
+        let entry = self.entries[index];
+        if entry.value_len == TOMBSTONE_LEN {
+            return None;
+        }
+        Some(&self.data[entry.value_start as usize..(entry.value_start + entry.value_len) as usize])
+    }
+
+    /// Index of the first entry whose key is `>= key` (`len()` when none).
+    pub(crate) fn lower_bound(&self, key: &[u8]) -> usize {
+        self.entries.partition_point(|entry| {
+            &self.data[entry.key_start as usize..(entry.key_start + entry.key_len) as usize] < key
+        })
+    }
+
+    /// Index of the first entry whose key is `> key` (`len()` when none).
+    pub(crate) fn upper_bound(&self, key: &[u8]) -> usize {
+        self.entries.partition_point(|entry| {
+            &self.data[entry.key_start as usize..(entry.key_start + entry.key_len) as usize] <= key
+        })
+    }
+
+    /// Approximate bytes of memory the block holds, for the cache's budget.
+    pub(crate) fn memory(&self) -> usize {
+        self.data.capacity() + self.entries.capacity() * std::mem::size_of::<EntryPos>() + 64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_searches() {
+        let mut builder = BlockBuilder::new(4096);
+        let keys: Vec<Vec<u8>> = (0..100u32)
+            .map(|i| format!("user#1/item#{:04}", i * 2).into_bytes())
+            .collect();
+        for (i, key) in keys.iter().enumerate() {
+            let value = (i % 7 != 0).then(|| format!("value{i}").into_bytes());
+            builder.add(key, value.as_deref());
+        }
+        let raw = builder.finish();
+        let block = Block::decode(&raw).unwrap();
+        assert_eq!(block.len(), 100);
+        for (i, key) in keys.iter().enumerate() {
+            assert_eq!(block.key(i), key.as_slice());
+            let expected = (i % 7 != 0).then(|| format!("value{i}").into_bytes());
+            assert_eq!(block.value(i), expected.as_deref());
+        }
+        assert_eq!(block.lower_bound(b"user#1/item#0003"), 2);
+        assert_eq!(block.lower_bound(b"user#1/item#0004"), 2);
+        assert_eq!(block.upper_bound(b"user#1/item#0004"), 3);
+        assert_eq!(block.lower_bound(b"zzz"), 100);
+        assert_eq!(block.lower_bound(b""), 0);
+    }
+
+    #[test]
+    fn rejects_every_corruption() {
+        let mut builder = BlockBuilder::new(256);
+        builder.add(b"a", Some(b"1"));
+        builder.add(b"ab", None);
+        builder.add(b"b", Some(b"22"));
+        let raw = builder.finish();
+        for index in 0..raw.len() {
+            let mut corrupt = raw.clone();
+            corrupt[index] ^= 0x10;
+            assert!(
+                Block::decode(&corrupt).is_err(),
+                "flip at {index} must be detected"
+            );
+        }
+        for cut in 0..raw.len() {
+            assert!(Block::decode(&raw[..cut]).is_err());
+        }
+    }
+}

@@ -1,0 +1,49 @@
+//! The block cache: decoded blocks shared by all readers, bounded in bytes.
+
+use std::sync::Arc;
+
+use quick_cache::Weighter;
+use quick_cache::sync::Cache;
+
+use crate::error::Result;
+use crate::storage::block::Block;
+
+#[derive(Clone)]
+struct BlockWeighter;
+
+impl Weighter<(u64, usize), Arc<Block>> for BlockWeighter {
+    fn weight(&self, _key: &(u64, usize), block: &Arc<Block>) -> u64 {
+        block.memory() as u64
+    }
+}
+
+/// Decoded blocks keyed by (file id, block number). File ids are never reused within a table,
+/// so entries of deleted files simply age out.
+pub(crate) struct BlockCache {
+    cache: Cache<(u64, usize), Arc<Block>, BlockWeighter>,
+}
+
+impl BlockCache {
+    /// A cache holding at most about `bytes` of decoded blocks.
+    pub(crate) fn new(bytes: usize) -> BlockCache {
+        let estimated_blocks = (bytes / (16 * 1024)).max(16);
+        BlockCache {
+            cache: Cache::with_weighter(estimated_blocks, bytes as u64, BlockWeighter),
+        }
+    }
+
+    /// The cached block, or `load`'s result, which is then cached.
+    pub(crate) fn get_or_load(
+        &self,
+        file: u64,
+        number: usize,
+        load: impl FnOnce() -> Result<Block>,
+    ) -> Result<Arc<Block>> {
+        if let Some(block) = self.cache.get(&(file, number)) {
+            return Ok(block);
+        }
+        let block = Arc::new(load()?);
+        self.cache.insert((file, number), Arc::clone(&block));
+        Ok(block)
+    }
+}

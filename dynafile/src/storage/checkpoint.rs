@@ -1,0 +1,182 @@
+//! Checkpoints: the frozen memtable goes into partition files, a new manifest is written
+//! atomically, and the log segments it covers are deleted.
+//!
+//! Each hash range the memtable touches gets either a small sorted *run* of just the
+//! changes (tombstones included), or, once its runs add up to half its base or there are too
+//! many of them, a *merge* of base, runs and changes into a new base without tombstones. A
+//! merged base past the target size is split at partition-key hash boundaries into several
+//! ranges. Writing only the changes, and merging a range only after it collected changes of
+//! half its size, keeps the bytes written per byte changed bounded whatever the table's size.
+//!
+//! Readers are never stopped: they hold the version they started with. Writers only wait
+//! for the freeze (a log rotation), or when a second memtable fills before this one is done.
+
+use std::ops::Bound;
+use std::sync::Arc;
+
+use crate::error::Result;
+use crate::key::hash_of_encoded;
+use crate::storage::cursor::{Cursor, Direction, FileCursor, KeyBounds, MemCursor, MergeCursor};
+use crate::storage::fs::sync_dir;
+use crate::storage::manifest::{FileMeta, Manifest, partition_path};
+use crate::storage::partition_file::PartitionFileWriter;
+use crate::storage::store::{FileHandle, Range, Store, lock};
+
+impl Store {
+    /// Checkpoints the active memtable (if it holds anything). One checkpoint runs at a time.
+    pub(crate) fn run_checkpoint(&self) -> Result<()> {
+        let _running = lock(&self.checkpoint_running);
+        let Some(frozen) = self.freeze()? else {
+            return Ok(());
+        };
+        let version = self.version.load_full();
+        let mut next_file_id = lock(&self.checkpoint).manifest.next_file_id;
+        let mut ranges = Vec::with_capacity(version.ranges.len());
+        let mut replaced = Vec::new();
+        for (index, range) in version.ranges.iter().enumerate() {
+            let (low, high) = version.range_bounds(index);
+            let bounds = KeyBounds {
+                start: Bound::Included(low),
+                end: high.map_or(Bound::Unbounded, Bound::Excluded),
+            };
+            let changes = MemCursor::new(
+                Arc::clone(&frozen.table),
+                bounds.clone(),
+                u64::MAX,
+                Direction::Forward,
+            );
+            if changes.current().is_none() {
+                ranges.push(range.clone());
+                continue;
+            }
+            if self.should_merge(range) {
+                let mut sources: Vec<Box<dyn Cursor>> = vec![Box::new(changes)];
+                for handle in range.files_newest_first() {
+                    sources.push(Box::new(FileCursor::new(
+                        handle.file()?,
+                        Arc::clone(&self.cache),
+                        bounds.clone(),
+                        Direction::Forward,
+                    )?));
+                }
+                ranges.extend(self.write_base(
+                    MergeCursor::new(sources, Direction::Forward),
+                    range.start,
+                    &mut next_file_id,
+                )?);
+                replaced.extend(range.files_newest_first().cloned());
+            } else {
+                let run = self.write_run(changes, &mut next_file_id)?;
+                let mut updated = range.clone();
+                updated.runs.push(run);
+                ranges.push(updated);
+            }
+        }
+        sync_dir(&self.partitions_dir)?;
+        let manifest = Manifest {
+            checkpoint_seq: frozen.last_seq,
+            next_file_id,
+            ranges: ranges.iter().map(Range::meta).collect(),
+        };
+        manifest.store(&self.dir)?;
+        self.install(ranges, manifest);
+        for handle in replaced {
+            handle.mark_obsolete();
+        }
+        self.wal.delete_segments_before(frozen.wal_segment)
+    }
+
+    fn should_merge(&self, range: &Range) -> bool {
+        let Some(base) = &range.base else { return true };
+        let runs_bytes: u64 = range.runs.iter().map(|run| run.meta.size).sum();
+        range.runs.len() + 1 > self.options.max_runs || runs_bytes >= base.meta.size / 2
+    }
+
+    fn new_writer(&self, next_file_id: &mut u64) -> Result<(u64, PartitionFileWriter)> {
+        let id = *next_file_id;
+        *next_file_id += 1;
+        let writer = PartitionFileWriter::create(
+            partition_path(&self.partitions_dir, id),
+            self.options.block_bytes,
+        )?;
+        Ok((id, writer))
+    }
+
+    fn finish(&self, id: u64, writer: PartitionFileWriter) -> Result<Arc<FileHandle>> {
+        let summary = writer.finish()?;
+        Ok(FileHandle::new(
+            FileMeta {
+                id,
+                size: summary.size,
+                entries: summary.entries,
+            },
+            &self.partitions_dir,
+        ))
+    }
+
+    /// Writes a range's changes as one run, tombstones included.
+    fn write_run(&self, mut changes: MemCursor, next_file_id: &mut u64) -> Result<Arc<FileHandle>> {
+        let (id, mut writer) = self.new_writer(next_file_id)?;
+        while let Some((key, value)) = changes.current() {
+            writer.add(key, value)?;
+            changes.advance()?;
+        }
+        self.finish(id, writer)
+    }
+
+    /// Writes the merged entries of a range as its new base, without tombstones, split into
+    /// several ranges at partition-key hash boundaries when it outgrows the target size.
+    fn write_base(
+        &self,
+        mut merged: MergeCursor,
+        start: u64,
+        next_file_id: &mut u64,
+    ) -> Result<Vec<Range>> {
+        let mut ranges = Vec::new();
+        let mut current: Option<(u64, PartitionFileWriter, u64)> = None;
+        let mut last_hash = None;
+        while let Some((key, value)) = merged.current() {
+            if let Some(value) = value {
+                let hash = hash_of_encoded(key);
+                let full = current
+                    .as_ref()
+                    .is_some_and(|(_, writer, _)| writer.size() >= self.options.target_file_bytes);
+                if full
+                    && last_hash != Some(hash)
+                    && let Some((id, writer, range_start)) = current.take()
+                {
+                    ranges.push(Range {
+                        start: range_start,
+                        base: Some(self.finish(id, writer)?),
+                        runs: Vec::new(),
+                    });
+                }
+                if current.is_none() {
+                    let (id, writer) = self.new_writer(next_file_id)?;
+                    let range_start = if ranges.is_empty() { start } else { hash };
+                    current = Some((id, writer, range_start));
+                }
+                if let Some((_, writer, _)) = &mut current {
+                    writer.add(key, Some(value))?;
+                }
+                last_hash = Some(hash);
+            }
+            merged.advance()?;
+        }
+        if let Some((id, writer, range_start)) = current {
+            ranges.push(Range {
+                start: range_start,
+                base: Some(self.finish(id, writer)?),
+                runs: Vec::new(),
+            });
+        }
+        if ranges.is_empty() {
+            ranges.push(Range {
+                start,
+                base: None,
+                runs: Vec::new(),
+            });
+        }
+        Ok(ranges)
+    }
+}

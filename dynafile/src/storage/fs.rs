@@ -1,0 +1,70 @@
+//! File-system steps every durable write is made of.
+
+use std::fs::File;
+use std::io::{self, Write};
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+/// Makes a directory's entries durable (created, renamed or removed files).
+pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| Error::io(dir, e))
+    }
+    #[cfg(not(unix))]
+    {
+        // Directories cannot be opened for syncing here; renames are durable on their own.
+        let _ = dir;
+        Ok(())
+    }
+}
+
+/// Replaces `dir/name` with `bytes` atomically: written to a temporary file in the same
+/// directory, synced, renamed over the old file, and the directory synced.
+pub(crate) fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
+    let target = dir.join(name);
+    let mut temp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| Error::io(dir, e))?;
+    temp.write_all(bytes)
+        .map_err(|e| Error::io(temp.path(), e))?;
+    temp.as_file()
+        .sync_all()
+        .map_err(|e| Error::io(temp.path(), e))?;
+    temp.persist(&target)
+        .map_err(|e| Error::io(&target, e.error))?;
+    sync_dir(dir)
+}
+
+/// Reads exactly `buf.len()` bytes at `offset`, without moving a shared cursor, so several
+/// threads can read one file at once.
+pub(crate) fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+    }
+    #[cfg(windows)]
+    {
+        let mut done = 0;
+        while done < buf.len() {
+            let n = std::os::windows::fs::FileExt::seek_read(
+                file,
+                &mut buf[done..],
+                offset + done as u64,
+            )?;
+            if n == 0 {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "file ended early",
+                ));
+            }
+            done += n;
+        }
+        Ok(())
+    }
+}

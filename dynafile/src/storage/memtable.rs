@@ -1,0 +1,215 @@
+//! The memtable: recent changes in memory, on top of the partition files.
+//!
+//! Every write adds a version `(key, seq)`; a reader at snapshot `s` sees, per key, the newest
+//! version with `seq <= s`. Versions stay until the memtable is checkpointed, so a reader's
+//! snapshot stays consistent while writers go on, and neither waits for the other (the
+//! skiplist is lock-free).
+
+use std::cmp::Reverse;
+use std::ops::Bound;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crossbeam_skiplist::SkipMap;
+
+/// A stored value: `None` is a tombstone.
+pub(crate) type MemValue = Option<Arc<[u8]>>;
+
+/// Orders by key, then newest version first.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+struct VersionKey {
+    key: Box<[u8]>,
+    seq: Reverse<u64>,
+}
+
+impl VersionKey {
+    fn new(key: &[u8], seq: u64) -> VersionKey {
+        VersionKey {
+            key: key.into(),
+            seq: Reverse(seq),
+        }
+    }
+}
+
+/// Fixed cost per version on top of key and value bytes (skiplist node, boxes, counters).
+const VERSION_OVERHEAD: usize = 96;
+
+pub(crate) struct MemTable {
+    map: SkipMap<VersionKey, MemValue>,
+    bytes: AtomicUsize,
+}
+
+/// Entries read from the memtable for an iterator: resolved (one per key, newest visible).
+pub(crate) type Chunk = Vec<(Box<[u8]>, MemValue)>;
+
+impl MemTable {
+    pub(crate) fn new() -> MemTable {
+        MemTable {
+            map: SkipMap::new(),
+            bytes: AtomicUsize::new(0),
+        }
+    }
+
+    /// Adds a version. Callers serialize writes (the commit lock) so `seq` only grows.
+    pub(crate) fn insert(&self, key: &[u8], seq: u64, value: MemValue) {
+        let size = key.len() + value.as_ref().map_or(0, |v| v.len()) + VERSION_OVERHEAD;
+        self.map.insert(VersionKey::new(key, seq), value);
+        self.bytes.fetch_add(size, Ordering::Relaxed);
+    }
+
+    /// Approximate memory held.
+    pub(crate) fn bytes(&self) -> usize {
+        self.bytes.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// The newest version of `key` visible at `snapshot`: `Some(None)` is a tombstone.
+    pub(crate) fn get(&self, key: &[u8], snapshot: u64) -> Option<MemValue> {
+        let probe = VersionKey::new(key, snapshot);
+        let entry = self.map.lower_bound(Bound::Included(&probe))?;
+        (entry.key().key.as_ref() == key).then(|| entry.value().clone())
+    }
+
+    fn version_bounds(
+        start: Bound<&[u8]>,
+        end: Bound<&[u8]>,
+    ) -> (Bound<VersionKey>, Bound<VersionKey>) {
+        // The first version of a key is (key, MAX), its last (key, 0).
+        let low = match start {
+            Bound::Included(key) => Bound::Included(VersionKey::new(key, u64::MAX)),
+            Bound::Excluded(key) => Bound::Excluded(VersionKey::new(key, 0)),
+            Bound::Unbounded => Bound::Unbounded,
+        };
+        let high = match end {
+            Bound::Included(key) => Bound::Included(VersionKey::new(key, 0)),
+            Bound::Excluded(key) => Bound::Excluded(VersionKey::new(key, u64::MAX)),
+            Bound::Unbounded => Bound::Unbounded,
+        };
+        (low, high)
+    }
+
+    /// Up to `limit` keys of `[start, end)` in ascending order, each with its newest version
+    /// visible at `snapshot` (tombstones included).
+    pub(crate) fn chunk_forward(
+        &self,
+        start: Bound<&[u8]>,
+        end: Bound<&[u8]>,
+        snapshot: u64,
+        limit: usize,
+    ) -> Chunk {
+        let mut chunk = Chunk::new();
+        let bounds = Self::version_bounds(start, end);
+        for entry in self.map.range(bounds) {
+            let version = entry.key();
+            // Versions come newest first: the first visible one of a key is its value.
+            let seen = chunk.last().is_some_and(|(key, _)| **key == *version.key);
+            if version.seq.0 > snapshot || seen {
+                continue;
+            }
+            if chunk.len() == limit {
+                break;
+            }
+            chunk.push((version.key.clone(), entry.value().clone()));
+        }
+        chunk
+    }
+
+    /// Up to `limit` keys of `[start, end)` in descending order, each with its newest version
+    /// visible at `snapshot` (tombstones included).
+    pub(crate) fn chunk_reverse(
+        &self,
+        start: Bound<&[u8]>,
+        end: Bound<&[u8]>,
+        snapshot: u64,
+        limit: usize,
+    ) -> Chunk {
+        let mut chunk = Chunk::new();
+        // Walking backwards, a key's versions come oldest first: the last visible one wins.
+        let mut pending: Option<(Box<[u8]>, MemValue)> = None;
+        let mut pending_key: Option<Box<[u8]>> = None;
+        let bounds = Self::version_bounds(start, end);
+        for entry in self.map.range(bounds).rev() {
+            let version = entry.key();
+            if pending_key.as_deref() != Some(&*version.key) {
+                if let Some(done) = pending.take() {
+                    chunk.push(done);
+                    if chunk.len() == limit {
+                        return chunk;
+                    }
+                }
+                pending_key = Some(version.key.clone());
+            }
+            if version.seq.0 <= snapshot {
+                pending = Some((version.key.clone(), entry.value().clone()));
+            }
+        }
+        if let Some(done) = pending {
+            chunk.push(done);
+        }
+        chunk
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn value(text: &str) -> MemValue {
+        Some(Arc::from(text.as_bytes()))
+    }
+
+    #[test]
+    fn snapshots_see_their_versions() {
+        let table = MemTable::new();
+        table.insert(b"a", 1, value("a1"));
+        table.insert(b"a", 3, value("a3"));
+        table.insert(b"ab", 2, value("ab2"));
+        table.insert(b"b", 4, None);
+        assert_eq!(table.get(b"a", 0), None);
+        assert_eq!(table.get(b"a", 2), Some(value("a1")));
+        assert_eq!(table.get(b"a", 3), Some(value("a3")));
+        assert_eq!(table.get(b"b", 3), None);
+        assert_eq!(table.get(b"b", 4), Some(None));
+        assert_eq!(table.get(b"c", 9), None);
+
+        let keys = |chunk: Chunk| {
+            chunk
+                .into_iter()
+                .map(|(k, v)| (k.to_vec(), v))
+                .collect::<Vec<_>>()
+        };
+        let all = keys(table.chunk_forward(Bound::Unbounded, Bound::Unbounded, 9, 100));
+        assert_eq!(
+            all,
+            vec![
+                (b"a".to_vec(), value("a3")),
+                (b"ab".to_vec(), value("ab2")),
+                (b"b".to_vec(), None)
+            ]
+        );
+        let at2 = keys(table.chunk_forward(Bound::Unbounded, Bound::Unbounded, 2, 100));
+        assert_eq!(
+            at2,
+            vec![(b"a".to_vec(), value("a1")), (b"ab".to_vec(), value("ab2"))]
+        );
+        let reverse = keys(table.chunk_reverse(Bound::Unbounded, Bound::Unbounded, 9, 100));
+        assert_eq!(
+            reverse,
+            vec![
+                (b"b".to_vec(), None),
+                (b"ab".to_vec(), value("ab2")),
+                (b"a".to_vec(), value("a3"))
+            ]
+        );
+        let reverse_at2 = keys(table.chunk_reverse(Bound::Unbounded, Bound::Excluded(b"b"), 2, 1));
+        assert_eq!(reverse_at2, vec![(b"ab".to_vec(), value("ab2"))]);
+        let after_a =
+            keys(table.chunk_forward(Bound::Excluded(b"a"), Bound::Included(b"ab"), 9, 100));
+        assert_eq!(after_a, vec![(b"ab".to_vec(), value("ab2"))]);
+        let limited = keys(table.chunk_forward(Bound::Unbounded, Bound::Unbounded, 9, 2));
+        assert_eq!(limited.len(), 2);
+    }
+}

@@ -1,0 +1,358 @@
+//! Partition files: sorted, immutable runs of entries in checksummed blocks.
+//!
+//! ```text
+//! file   := block* index bloom footer
+//! index  := varint(count) (varint(len) first-key varint(offset) varint(size))* crc32c (u32 LE)
+//! bloom  := filter bytes crc32c (u32 LE)
+//! footer := "DYNAPF01" version (u32) flags (u32) index offset (u64) index size (u32)
+//!           bloom offset (u64) bloom size (u32) entries (u64) reserved (12 bytes) crc32c (u32)
+//! ```
+//! All integers little-endian. A file is written to a temporary name, synced and then
+//! renamed into place, so a file that exists under its final name is complete.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::encoding::{read_varint, write_varint};
+use crate::error::{Error, Result};
+use crate::storage::block::{Block, BlockBuilder};
+use crate::storage::bloom::{Bloom, BloomBuilder};
+use crate::storage::cache::BlockCache;
+use crate::storage::fs::read_exact_at;
+
+const MAGIC: &[u8; 8] = b"DYNAPF01";
+const VERSION: u32 = 1;
+const FOOTER_LEN: usize = 64;
+
+/// Writes one partition file from entries in ascending key order.
+pub(crate) struct PartitionFileWriter {
+    path: PathBuf,
+    temp_path: PathBuf,
+    out: BufWriter<File>,
+    offset: u64,
+    block: BlockBuilder,
+    block_first_key: Vec<u8>,
+    block_target: usize,
+    index: Vec<(Vec<u8>, u64, u32)>,
+    bloom: BloomBuilder,
+    entries: u64,
+    last_key: Vec<u8>,
+}
+
+/// What a finished file holds.
+#[derive(Clone, Debug)]
+pub(crate) struct FileSummary {
+    pub size: u64,
+    pub entries: u64,
+}
+
+impl PartitionFileWriter {
+    pub(crate) fn create(path: PathBuf, block_target: usize) -> Result<PartitionFileWriter> {
+        let temp_path = path.with_extension("dfp.tmp");
+        let file = File::create(&temp_path).map_err(|e| Error::io(&temp_path, e))?;
+        Ok(PartitionFileWriter {
+            path,
+            temp_path,
+            out: BufWriter::with_capacity(256 * 1024, file),
+            offset: 0,
+            block: BlockBuilder::new(block_target),
+            block_first_key: Vec::new(),
+            block_target,
+            index: Vec::new(),
+            bloom: BloomBuilder::default(),
+            entries: 0,
+            last_key: Vec::new(),
+        })
+    }
+
+    /// Adds an entry (`None`: a tombstone). Keys must be strictly ascending.
+    pub(crate) fn add(&mut self, key: &[u8], value: Option<&[u8]>) -> Result<()> {
+        debug_assert!(
+            self.entries == 0 || key > self.last_key.as_slice(),
+            "keys must ascend"
+        );
+        if self.block.is_empty() {
+            self.block_first_key.clear();
+            self.block_first_key.extend_from_slice(key);
+        }
+        self.block.add(key, value);
+        self.bloom.add(key);
+        self.entries += 1;
+        self.last_key.clear();
+        self.last_key.extend_from_slice(key);
+        if self.block.size() >= self.block_target {
+            self.flush_block()?;
+        }
+        Ok(())
+    }
+
+    /// Bytes written so far (an estimate of the final size).
+    pub(crate) fn size(&self) -> u64 {
+        self.offset + self.block.size() as u64
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        self.out
+            .write_all(bytes)
+            .map_err(|e| Error::io(&self.temp_path, e))?;
+        self.offset += bytes.len() as u64;
+        Ok(())
+    }
+
+    fn flush_block(&mut self) -> Result<()> {
+        if self.block.is_empty() {
+            return Ok(());
+        }
+        let bytes = self.block.finish();
+        let size =
+            u32::try_from(bytes.len()).map_err(|_| Error::validation("a block exceeds 4 GiB"))?;
+        self.index
+            .push((std::mem::take(&mut self.block_first_key), self.offset, size));
+        self.write(&bytes)
+    }
+
+    /// Writes index, filter and footer, syncs, and renames the file into place.
+    pub(crate) fn finish(mut self) -> Result<FileSummary> {
+        self.flush_block()?;
+        let mut index = Vec::new();
+        write_varint(&mut index, self.index.len() as u64);
+        for (key, offset, size) in &self.index {
+            write_varint(&mut index, key.len() as u64);
+            index.extend_from_slice(key);
+            write_varint(&mut index, *offset);
+            write_varint(&mut index, u64::from(*size));
+        }
+        index.extend_from_slice(&crc32c::crc32c(&index).to_le_bytes());
+        let index_offset = self.offset;
+        self.write(&index)?;
+        let mut bloom = self.bloom.finish();
+        bloom.extend_from_slice(&crc32c::crc32c(&bloom).to_le_bytes());
+        let bloom_offset = self.offset;
+        self.write(&bloom)?;
+        let mut footer = Vec::with_capacity(FOOTER_LEN);
+        footer.extend_from_slice(MAGIC);
+        footer.extend_from_slice(&VERSION.to_le_bytes());
+        footer.extend_from_slice(&0u32.to_le_bytes());
+        footer.extend_from_slice(&index_offset.to_le_bytes());
+        footer.extend_from_slice(&(index.len() as u32).to_le_bytes());
+        footer.extend_from_slice(&bloom_offset.to_le_bytes());
+        footer.extend_from_slice(&(bloom.len() as u32).to_le_bytes());
+        footer.extend_from_slice(&self.entries.to_le_bytes());
+        footer.extend_from_slice(&[0u8; 12]);
+        footer.extend_from_slice(&crc32c::crc32c(&footer).to_le_bytes());
+        debug_assert_eq!(footer.len(), FOOTER_LEN);
+        self.write(&footer)?;
+        let file = self
+            .out
+            .into_inner()
+            .map_err(|e| Error::io(&self.temp_path, e.into_error()))?;
+        file.sync_all().map_err(|e| Error::io(&self.temp_path, e))?;
+        std::fs::rename(&self.temp_path, &self.path).map_err(|e| Error::io(&self.path, e))?;
+        Ok(FileSummary {
+            size: self.offset,
+            entries: self.entries,
+        })
+    }
+}
+
+struct IndexEntry {
+    first_key: Vec<u8>,
+    offset: u64,
+    size: u32,
+}
+
+/// An open partition file: its index and filter in memory, its blocks read on demand through
+/// the shared cache.
+pub(crate) struct PartitionFile {
+    id: u64,
+    path: PathBuf,
+    file: File,
+    index: Vec<IndexEntry>,
+    bloom: Bloom,
+    entries: u64,
+}
+
+fn le_u32(bytes: &[u8], at: usize) -> u32 {
+    let mut b = [0u8; 4];
+    b.copy_from_slice(&bytes[at..at + 4]);
+    u32::from_le_bytes(b)
+}
+
+fn le_u64(bytes: &[u8], at: usize) -> u64 {
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&bytes[at..at + 8]);
+    u64::from_le_bytes(b)
+}
+
+impl PartitionFile {
+    /// Opens a file, reading and checking its footer, index and filter.
+    pub(crate) fn open(id: u64, path: &Path) -> Result<PartitionFile> {
+        let corrupt = |offset: u64, reason: &str| Error::corrupt(path, Some(offset), reason);
+        let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        let length = file.metadata().map_err(|e| Error::io(path, e))?.len();
+        if length < FOOTER_LEN as u64 {
+            return Err(corrupt(0, "file shorter than its footer"));
+        }
+        let footer_offset = length - FOOTER_LEN as u64;
+        let mut footer = [0u8; FOOTER_LEN];
+        read_exact_at(&file, &mut footer, footer_offset).map_err(|e| Error::io(path, e))?;
+        if &footer[..8] != MAGIC {
+            return Err(corrupt(footer_offset, "not a partition file (bad magic)"));
+        }
+        if crc32c::crc32c(&footer[..FOOTER_LEN - 4]) != le_u32(&footer, FOOTER_LEN - 4) {
+            return Err(corrupt(footer_offset, "footer checksum mismatch"));
+        }
+        let version = le_u32(&footer, 8);
+        if version != VERSION {
+            return Err(Error::Incompatible {
+                path: path.to_owned(),
+                found: version,
+                supported: VERSION,
+            });
+        }
+        let index_offset = le_u64(&footer, 16);
+        let index_size = u64::from(le_u32(&footer, 24));
+        let bloom_offset = le_u64(&footer, 28);
+        let bloom_size = u64::from(le_u32(&footer, 36));
+        let entries = le_u64(&footer, 40);
+        if index_offset.checked_add(index_size) != Some(bloom_offset)
+            || bloom_offset.checked_add(bloom_size) != Some(footer_offset)
+            || index_size < 5
+            || bloom_size < 5
+        {
+            return Err(corrupt(
+                footer_offset,
+                "footer offsets do not match the file",
+            ));
+        }
+        let read_region = |offset: u64, size: u64, what: &str| -> Result<Vec<u8>> {
+            let mut bytes = vec![0u8; size as usize];
+            read_exact_at(&file, &mut bytes, offset).map_err(|e| Error::io(path, e))?;
+            let body_len = bytes.len() - 4;
+            if crc32c::crc32c(&bytes[..body_len]) != le_u32(&bytes, body_len) {
+                return Err(corrupt(offset, &format!("{what} checksum mismatch")));
+            }
+            bytes.truncate(body_len);
+            Ok(bytes)
+        };
+        let index_bytes = read_region(index_offset, index_size, "index")?;
+        let index = Self::parse_index(&index_bytes, index_offset)
+            .map_err(|reason| corrupt(index_offset, reason))?;
+        let bloom_bytes = read_region(bloom_offset, bloom_size, "filter")?;
+        let bloom = Bloom::from_bytes(&bloom_bytes)
+            .ok_or_else(|| corrupt(bloom_offset, "malformed filter"))?;
+        Ok(PartitionFile {
+            id,
+            path: path.to_owned(),
+            file,
+            index,
+            bloom,
+            entries,
+        })
+    }
+
+    fn parse_index(
+        bytes: &[u8],
+        data_end: u64,
+    ) -> std::result::Result<Vec<IndexEntry>, &'static str> {
+        let mut pos = 0;
+        let count = read_varint(bytes, &mut pos).ok_or("truncated index")?;
+        if count > bytes.len() as u64 {
+            return Err("index count larger than the index");
+        }
+        let mut index = Vec::with_capacity(count as usize);
+        let mut expected_offset = 0u64;
+        for _ in 0..count {
+            let key_len = read_varint(bytes, &mut pos).ok_or("truncated index")? as usize;
+            let key = bytes
+                .get(pos..pos.checked_add(key_len).ok_or("bad index key")?)
+                .ok_or("truncated index key")?;
+            pos += key_len;
+            let offset = read_varint(bytes, &mut pos).ok_or("truncated index")?;
+            let size = u32::try_from(read_varint(bytes, &mut pos).ok_or("truncated index")?)
+                .map_err(|_| "bad block size")?;
+            if offset != expected_offset {
+                return Err("index blocks are not contiguous");
+            }
+            if let Some(previous) = index.last().map(|e: &IndexEntry| &e.first_key)
+                && previous.as_slice() >= key
+            {
+                return Err("index keys out of order");
+            }
+            expected_offset = offset + u64::from(size);
+            index.push(IndexEntry {
+                first_key: key.to_vec(),
+                offset,
+                size,
+            });
+        }
+        if pos != bytes.len() || expected_offset != data_end {
+            return Err("index does not cover the data blocks");
+        }
+        Ok(index)
+    }
+
+    pub(crate) fn entries(&self) -> u64 {
+        self.entries
+    }
+
+    pub(crate) fn block_count(&self) -> usize {
+        self.index.len()
+    }
+
+    /// The block that would hold `key`: the last whose first key is `<= key`.
+    pub(crate) fn block_for(&self, key: &[u8]) -> Option<usize> {
+        self.index
+            .partition_point(|e| e.first_key.as_slice() <= key)
+            .checked_sub(1)
+    }
+
+    /// Reads block `number`, through the cache.
+    pub(crate) fn block(&self, number: usize, cache: &BlockCache) -> Result<Arc<Block>> {
+        cache.get_or_load(self.id, number, || self.read_block(number))
+    }
+
+    /// Reads and decodes block `number` from disk, bypassing the cache.
+    pub(crate) fn read_block(&self, number: usize) -> Result<Block> {
+        let entry = self
+            .index
+            .get(number)
+            .ok_or_else(|| Error::corrupt(&self.path, None, "block number out of range"))?;
+        let mut raw = vec![0u8; entry.size as usize];
+        read_exact_at(&self.file, &mut raw, entry.offset).map_err(|e| Error::io(&self.path, e))?;
+        let block = Block::decode(&raw)
+            .map_err(|reason| Error::corrupt(&self.path, Some(entry.offset), reason))?;
+        let first_ok = block.len() > 0 && block.key(0) == entry.first_key.as_slice();
+        if !first_ok {
+            return Err(Error::corrupt(
+                &self.path,
+                Some(entry.offset),
+                "block does not start with its index key",
+            ));
+        }
+        Ok(block)
+    }
+
+    /// Looks a key up: `Some((block, index))` when the file has an entry for it (which may be
+    /// a tombstone).
+    pub(crate) fn get(
+        &self,
+        key: &[u8],
+        cache: &BlockCache,
+    ) -> Result<Option<(Arc<Block>, usize)>> {
+        if !self.bloom.may_contain(key) {
+            return Ok(None);
+        }
+        let Some(number) = self.block_for(key) else {
+            return Ok(None);
+        };
+        let block = self.block(number, cache)?;
+        let index = block.lower_bound(key);
+        if index < block.len() && block.key(index) == key {
+            return Ok(Some((block, index)));
+        }
+        Ok(None)
+    }
+}

@@ -1,0 +1,562 @@
+//! The write-ahead log: every commit is one record, appended and synced before the commit
+//! returns (under `Durability::Immediate`).
+//!
+//! ```text
+//! segment := "DYNAWAL1" version (u32 LE) reserved (u32) record*
+//! record  := length (u32 LE) crc32c of payload (u32 LE) payload
+//! payload := seq (u64 LE) varint(op count) op*
+//! op      := 1 varint(key len) key varint(value len) value      (put)
+//!          | 2 varint(key len) key                              (delete)
+//! ```
+//! Group commit: committers append their records to a shared buffer; the first one to need
+//! a sync becomes the leader, writes everything buffered and syncs once, and everyone whose
+//! record was in that write returns. Concurrent writers share syncs.
+//!
+//! Recovery reads the segments in order. A record that is cut short or fails its checksum at
+//! the end of the last segment is the torn tail of a write that never returned: the log is
+//! truncated there. Anywhere else it is corruption.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+
+use crate::encoding::{read_varint, write_varint};
+use crate::error::{Error, Result};
+use crate::storage::fs::sync_dir;
+
+const MAGIC: &[u8; 8] = b"DYNAWAL1";
+const VERSION: u32 = 1;
+const HEADER_LEN: usize = 16;
+const RECORD_HEADER_LEN: usize = 8;
+/// Larger records are refused at write time and treated as torn at read time.
+pub(crate) const MAX_RECORD_BYTES: usize = 1 << 30;
+
+const OP_PUT: u8 = 1;
+const OP_DELETE: u8 = 2;
+
+/// One change of a commit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Op {
+    Put { key: Vec<u8>, value: Arc<[u8]> },
+    Delete { key: Vec<u8> },
+}
+
+impl Op {
+    pub(crate) fn key(&self) -> &[u8] {
+        match self {
+            Op::Put { key, .. } | Op::Delete { key } => key,
+        }
+    }
+}
+
+/// A commit read back from the log.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Record {
+    pub seq: u64,
+    pub ops: Vec<Op>,
+}
+
+/// Encodes a commit's changes as a log record whose sequence number and checksum are filled
+/// in by [`seal_record`] once the commit has its place in the log. Encoding happens before
+/// the commit lock is taken; sealing is cheap.
+pub(crate) fn prepare_record(ops: &[Op]) -> Result<Vec<u8>> {
+    let payload_size: usize = ops
+        .iter()
+        .map(|op| {
+            op.key().len()
+                + 12
+                + if let Op::Put { value, .. } = op {
+                    value.len()
+                } else {
+                    0
+                }
+        })
+        .sum();
+    let mut record = Vec::with_capacity(RECORD_HEADER_LEN + 16 + payload_size);
+    record.extend_from_slice(&[0u8; RECORD_HEADER_LEN + 8]);
+    write_varint(&mut record, ops.len() as u64);
+    for op in ops {
+        match op {
+            Op::Put { key, value } => {
+                record.push(OP_PUT);
+                write_varint(&mut record, key.len() as u64);
+                record.extend_from_slice(key);
+                write_varint(&mut record, value.len() as u64);
+                record.extend_from_slice(value);
+            }
+            Op::Delete { key } => {
+                record.push(OP_DELETE);
+                write_varint(&mut record, key.len() as u64);
+                record.extend_from_slice(key);
+            }
+        }
+    }
+    let payload_len = record.len() - RECORD_HEADER_LEN;
+    if payload_len > MAX_RECORD_BYTES {
+        return Err(Error::validation(format!(
+            "a commit of {payload_len} bytes is larger than the log's limit of {MAX_RECORD_BYTES} bytes"
+        )));
+    }
+    record[..4].copy_from_slice(&(payload_len as u32).to_le_bytes());
+    Ok(record)
+}
+
+/// Writes the sequence number and checksum into a prepared record.
+pub(crate) fn seal_record(record: &mut [u8], seq: u64) {
+    record[RECORD_HEADER_LEN..RECORD_HEADER_LEN + 8].copy_from_slice(&seq.to_le_bytes());
+    let crc = crc32c::crc32c(&record[RECORD_HEADER_LEN..]);
+    record[4..8].copy_from_slice(&crc.to_le_bytes());
+}
+
+/// Encodes a commit as a framed log record.
+#[cfg(test)]
+pub(crate) fn encode_record(seq: u64, ops: &[Op]) -> Result<Vec<u8>> {
+    let mut record = prepare_record(ops)?;
+    seal_record(&mut record, seq);
+    Ok(record)
+}
+
+fn decode_payload(payload: &[u8]) -> Option<Record> {
+    let seq = u64::from_le_bytes(payload.get(..8)?.try_into().ok()?);
+    let mut pos = 8;
+    let count = read_varint(payload, &mut pos)?;
+    if count > payload.len() as u64 {
+        return None;
+    }
+    let mut ops = Vec::with_capacity(count as usize);
+    let take = |pos: &mut usize| -> Option<Vec<u8>> {
+        let length = usize::try_from(read_varint(payload, pos)?).ok()?;
+        let bytes = payload.get(*pos..pos.checked_add(length)?)?.to_vec();
+        *pos += length;
+        Some(bytes)
+    };
+    for _ in 0..count {
+        let kind = *payload.get(pos)?;
+        pos += 1;
+        let key = take(&mut pos)?;
+        ops.push(match kind {
+            OP_PUT => Op::Put {
+                key,
+                value: Arc::from(take(&mut pos)?),
+            },
+            OP_DELETE => Op::Delete { key },
+            _ => return None,
+        });
+    }
+    (pos == payload.len()).then_some(Record { seq, ops })
+}
+
+fn segment_name(number: u64) -> String {
+    format!("{number:020}.log")
+}
+
+fn segment_number(path: &Path) -> Option<u64> {
+    let name = path.file_name()?.to_str()?;
+    let digits = name.strip_suffix(".log")?;
+    (digits.len() == 20).then(|| digits.parse().ok()).flatten()
+}
+
+/// The segments in the log directory, in order.
+pub(crate) fn list_segments(dir: &Path) -> Result<Vec<(u64, PathBuf)>> {
+    let mut segments = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let path = entry.map_err(|e| Error::io(dir, e))?.path();
+        if let Some(number) = segment_number(&path) {
+            segments.push((number, path));
+        }
+    }
+    segments.sort();
+    Ok(segments)
+}
+
+/// What reading one segment found.
+pub(crate) struct SegmentScan {
+    pub records: Vec<Record>,
+    /// Offset after the last whole record.
+    pub valid_len: u64,
+    /// Why reading stopped early (a torn or corrupt record), with its offset.
+    pub stopped: Option<(u64, &'static str)>,
+}
+
+/// Reads every whole record of a segment.
+pub(crate) fn scan_segment(path: &Path) -> Result<SegmentScan> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    if bytes.len() < HEADER_LEN || &bytes[..8] != MAGIC {
+        return Ok(SegmentScan {
+            records: Vec::new(),
+            valid_len: 0,
+            stopped: Some((0, "missing or torn segment header")),
+        });
+    }
+    let version = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
+    if version != VERSION {
+        return Err(Error::Incompatible {
+            path: path.to_owned(),
+            found: version,
+            supported: VERSION,
+        });
+    }
+    let mut records = Vec::new();
+    let mut pos = HEADER_LEN;
+    let stopped = loop {
+        if pos == bytes.len() {
+            break None;
+        }
+        let Some(header) = bytes.get(pos..pos + RECORD_HEADER_LEN) else {
+            break Some((pos as u64, "record header cut short"));
+        };
+        let length = u32::from_le_bytes([header[0], header[1], header[2], header[3]]) as usize;
+        let crc = u32::from_le_bytes([header[4], header[5], header[6], header[7]]);
+        if length > MAX_RECORD_BYTES {
+            break Some((pos as u64, "record length out of range"));
+        }
+        let start = pos + RECORD_HEADER_LEN;
+        let Some(payload) = bytes.get(start..start + length) else {
+            break Some((pos as u64, "record cut short"));
+        };
+        if crc32c::crc32c(payload) != crc {
+            break Some((pos as u64, "record checksum mismatch"));
+        }
+        let Some(record) = decode_payload(payload) else {
+            break Some((pos as u64, "malformed record"));
+        };
+        if records
+            .last()
+            .is_some_and(|last: &Record| last.seq >= record.seq)
+        {
+            break Some((pos as u64, "record sequence numbers out of order"));
+        }
+        records.push(record);
+        pos = start + length;
+    };
+    Ok(SegmentScan {
+        records,
+        valid_len: pos as u64,
+        stopped,
+    })
+}
+
+struct Segment {
+    number: u64,
+    path: PathBuf,
+    file: File,
+}
+
+fn create_segment(dir: &Path, number: u64) -> Result<Segment> {
+    let path = dir.join(segment_name(number));
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .map_err(|e| Error::io(&path, e))?;
+    let mut header = Vec::with_capacity(HEADER_LEN);
+    header.extend_from_slice(MAGIC);
+    header.extend_from_slice(&VERSION.to_le_bytes());
+    header.extend_from_slice(&0u32.to_le_bytes());
+    file.write_all(&header).map_err(|e| Error::io(&path, e))?;
+    file.sync_all().map_err(|e| Error::io(&path, e))?;
+    sync_dir(dir)?;
+    Ok(Segment { number, path, file })
+}
+
+struct Pending {
+    bytes: Vec<u8>,
+    last_seq: u64,
+}
+
+struct SyncState {
+    durable_seq: u64,
+    leader_active: bool,
+    failure: Option<String>,
+}
+
+/// The open log.
+pub(crate) struct Wal {
+    dir: PathBuf,
+    pending: Mutex<Pending>,
+    segment: Mutex<Segment>,
+    sync: Mutex<SyncState>,
+    synced: Condvar,
+}
+
+/// What recovery found in the log.
+pub(crate) struct Recovered {
+    /// Records after the checkpoint, in order.
+    pub records: Vec<Record>,
+    /// Highest sequence number seen (or the checkpoint's).
+    pub last_seq: u64,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding these locks cannot leave their data half-updated (each critical
+    // section is a plain assignment or a buffer swap), so a poisoned lock is still usable.
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Wal {
+    /// Opens the log in `dir`: replays the records after `checkpoint_seq`, drops a torn tail,
+    /// and starts a new segment for writes.
+    pub(crate) fn open(dir: &Path, checkpoint_seq: u64) -> Result<(Wal, Recovered)> {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let segments = list_segments(dir)?;
+        let mut records = Vec::new();
+        let mut last_seq = checkpoint_seq;
+        let last_index = segments.len().saturating_sub(1);
+        let mut covered = Vec::new();
+        for (index, (_, path)) in segments.iter().enumerate() {
+            let scan = scan_segment(path)?;
+            if scan
+                .records
+                .iter()
+                .all(|record| record.seq <= checkpoint_seq)
+            {
+                covered.push(path.clone());
+            }
+            for record in scan.records {
+                if record.seq <= last_seq {
+                    if record.seq > checkpoint_seq {
+                        return Err(Error::corrupt(
+                            path,
+                            None,
+                            "log sequence numbers repeat across segments",
+                        ));
+                    }
+                    continue;
+                }
+                last_seq = record.seq;
+                records.push(record);
+            }
+            if let Some((offset, reason)) = scan.stopped {
+                if index != last_index {
+                    return Err(Error::corrupt(path, Some(offset), reason));
+                }
+                if scan.valid_len > 0 {
+                    let file = OpenOptions::new()
+                        .write(true)
+                        .open(path)
+                        .map_err(|e| Error::io(path, e))?;
+                    file.set_len(scan.valid_len)
+                        .map_err(|e| Error::io(path, e))?;
+                    file.sync_all().map_err(|e| Error::io(path, e))?;
+                }
+            }
+        }
+        let next_number = segments.last().map_or(1, |(number, _)| number + 1);
+        let segment = create_segment(dir, next_number)?;
+        // Segments holding nothing after the checkpoint are no longer needed.
+        for path in &covered {
+            std::fs::remove_file(path).map_err(|e| Error::io(path, e))?;
+        }
+        if !covered.is_empty() {
+            sync_dir(dir)?;
+        }
+        let wal = Wal {
+            dir: dir.to_owned(),
+            pending: Mutex::new(Pending {
+                bytes: Vec::new(),
+                last_seq,
+            }),
+            segment: Mutex::new(segment),
+            sync: Mutex::new(SyncState {
+                durable_seq: last_seq,
+                leader_active: false,
+                failure: None,
+            }),
+            synced: Condvar::new(),
+        };
+        Ok((wal, Recovered { records, last_seq }))
+    }
+
+    /// Queues an encoded record. Callers append in sequence order (under the commit lock).
+    pub(crate) fn append(&self, seq: u64, record: &[u8]) {
+        let mut pending = lock(&self.pending);
+        pending.bytes.extend_from_slice(record);
+        pending.last_seq = seq;
+    }
+
+    /// The last sequence number appended.
+    pub(crate) fn last_appended(&self) -> u64 {
+        lock(&self.pending).last_seq
+    }
+
+    /// The last sequence number known durable.
+    pub(crate) fn durable_seq(&self) -> u64 {
+        lock(&self.sync).durable_seq
+    }
+
+    /// The failure that stopped the log, if any.
+    pub(crate) fn failure(&self) -> Option<String> {
+        lock(&self.sync).failure.clone()
+    }
+
+    /// Returns once every record up to `seq` is on stable storage, writing and syncing as the
+    /// group's leader when no other thread is doing so.
+    pub(crate) fn sync_to(&self, seq: u64) -> Result<()> {
+        let mut state = lock(&self.sync);
+        loop {
+            if let Some(reason) = &state.failure {
+                return Err(Error::Poisoned {
+                    reason: reason.clone(),
+                });
+            }
+            if state.durable_seq >= seq {
+                return Ok(());
+            }
+            if state.leader_active {
+                state = self
+                    .synced
+                    .wait(state)
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                continue;
+            }
+            state.leader_active = true;
+            drop(state);
+            let result = self.write_and_sync();
+            state = lock(&self.sync);
+            state.leader_active = false;
+            match result {
+                Ok(written) => state.durable_seq = state.durable_seq.max(written),
+                Err(error) => state.failure = Some(error.to_string()),
+            }
+            self.synced.notify_all();
+        }
+    }
+
+    /// Writes everything pending to the current segment and syncs it; returns the last
+    /// sequence number written.
+    fn write_and_sync(&self) -> Result<u64> {
+        let mut segment = lock(&self.segment);
+        let (bytes, last_seq) = {
+            let mut pending = lock(&self.pending);
+            (std::mem::take(&mut pending.bytes), pending.last_seq)
+        };
+        if !bytes.is_empty() {
+            segment
+                .file
+                .write_all(&bytes)
+                .map_err(|e| Error::io(&segment.path, e))?;
+            segment
+                .file
+                .sync_data()
+                .map_err(|e| Error::io(&segment.path, e))?;
+        }
+        Ok(last_seq)
+    }
+
+    /// Makes everything appended durable and starts a new segment; returns the new segment's
+    /// number (every older segment holds only records up to now). Callers hold the commit
+    /// lock, so nothing is appended meanwhile.
+    pub(crate) fn rotate(&self) -> Result<u64> {
+        self.sync_to(self.last_appended())?;
+        let mut segment = lock(&self.segment);
+        let next = create_segment(&self.dir, segment.number + 1)?;
+        *segment = next;
+        Ok(segment.number)
+    }
+
+    /// Deletes the segments numbered below `number` (their records are checkpointed).
+    pub(crate) fn delete_segments_before(&self, number: u64) -> Result<()> {
+        let mut removed = false;
+        for (segment, path) in list_segments(&self.dir)? {
+            if segment < number {
+                std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+                removed = true;
+            }
+        }
+        if removed {
+            sync_dir(&self.dir)?;
+        }
+        Ok(())
+    }
+
+    /// The log's directory.
+    pub(crate) fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn put(key: &str, value: &str) -> Op {
+        Op::Put {
+            key: key.as_bytes().to_vec(),
+            value: Arc::from(value.as_bytes()),
+        }
+    }
+
+    #[test]
+    fn records_round_trip_through_a_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let (wal, recovered) = Wal::open(dir.path(), 0).unwrap();
+        assert!(recovered.records.is_empty());
+        wal.append(1, &encode_record(1, &[put("a", "1")]).unwrap());
+        wal.append(
+            2,
+            &encode_record(2, &[put("b", "2"), Op::Delete { key: b"a".to_vec() }]).unwrap(),
+        );
+        wal.sync_to(2).unwrap();
+        drop(wal);
+        let (_wal, recovered) = Wal::open(dir.path(), 1).unwrap();
+        assert_eq!(
+            recovered.records,
+            vec![Record {
+                seq: 2,
+                ops: vec![put("b", "2"), Op::Delete { key: b"a".to_vec() }]
+            }]
+        );
+        assert_eq!(recovered.last_seq, 2);
+    }
+
+    #[test]
+    fn torn_tail_is_dropped_at_every_offset() {
+        let dir = tempfile::tempdir().unwrap();
+        let (wal, _) = Wal::open(dir.path(), 0).unwrap();
+        let first = encode_record(1, &[put("a", "1")]).unwrap();
+        let second = encode_record(2, &[put("b", "two")]).unwrap();
+        wal.append(1, &first);
+        wal.append(2, &second);
+        wal.sync_to(2).unwrap();
+        drop(wal);
+        let segments = list_segments(dir.path()).unwrap();
+        let full = std::fs::read(&segments[0].1).unwrap();
+        let second_start = full.len() - second.len();
+        for cut in second_start..full.len() {
+            let copy = tempfile::tempdir().unwrap();
+            std::fs::write(copy.path().join(segment_name(1)), &full[..cut]).unwrap();
+            let (_wal, recovered) = Wal::open(copy.path(), 0).unwrap();
+            assert_eq!(recovered.records.len(), 1, "cut at {cut}");
+            assert_eq!(recovered.last_seq, 1);
+            assert_eq!(
+                std::fs::metadata(copy.path().join(segment_name(1)))
+                    .unwrap()
+                    .len() as usize,
+                second_start
+            );
+        }
+    }
+
+    #[test]
+    fn corruption_before_the_last_segment_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let (wal, _) = Wal::open(dir.path(), 0).unwrap();
+        wal.append(1, &encode_record(1, &[put("a", "1")]).unwrap());
+        wal.rotate().unwrap();
+        wal.append(2, &encode_record(2, &[put("b", "2")]).unwrap());
+        wal.sync_to(2).unwrap();
+        drop(wal);
+        let first = dir.path().join(segment_name(1));
+        let mut bytes = std::fs::read(&first).unwrap();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 0xff;
+        std::fs::write(&first, bytes).unwrap();
+        assert!(matches!(
+            Wal::open(dir.path(), 0),
+            Err(Error::Corrupt { .. })
+        ));
+    }
+}

@@ -1,0 +1,324 @@
+//! `Dynafile`: one table, and the reads and writes users call.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::batch::BatchWriter;
+use crate::builder::{Builder, Meta};
+use crate::encoding::{decode_item, encode_item};
+use crate::error::{Error, Result};
+use crate::item::Item;
+use crate::key::{IntoKey, Key, KeySchema, decode_key, encode_key, key_of_item};
+use crate::query::Query;
+use crate::scan::Scan;
+use crate::storage::{CheckReport, Durability, Op, Snapshot, Store};
+use crate::value::Value;
+
+/// A table: a directory holding items under a partition key and an optional sort key.
+///
+/// `Dynafile` is a cheap handle (`Clone`, `Send`, `Sync`): clone it to share one open table
+/// between threads. The table closes when the last handle is dropped, which writes its
+/// recent changes to the partition files; [`Dynafile::close`] does the same and reports
+/// errors.
+///
+/// ```
+/// use dynafile::{item, Dynafile, KeyType};
+/// # let dir = tempfile::tempdir()?;
+/// let db = Dynafile::builder(dir.path().join("db"))
+///     .partition_key("PK", KeyType::S)
+///     .sort_key("SK", KeyType::S)
+///     .open()?;
+/// db.put_item(&item! { "PK" => "user#1", "SK" => "profile", "name" => "Bob" })?;
+/// let bob = db.get_item(("user#1", "profile"))?.expect("just written");
+/// assert_eq!(bob["name"], "Bob".into());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct Dynafile {
+    pub(crate) table: Arc<Table>,
+}
+
+/// The state behind every handle of one open table.
+pub(crate) struct Table {
+    pub(crate) path: PathBuf,
+    pub(crate) meta: Meta,
+    pub(crate) store: Arc<Store>,
+    pub(crate) durability: Durability,
+    /// Held for the lock it carries; released when the table closes.
+    _lock: File,
+}
+
+impl Drop for Table {
+    fn drop(&mut self) {
+        // Errors cannot be reported from here; `Dynafile::close` reports them. Whatever is
+        // not checkpointed is still in the log and is replayed at the next open.
+        let _ = self.store.shutdown();
+    }
+}
+
+/// Options of a single put or delete.
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+#[must_use]
+pub struct WriteOptions {
+    /// Return the item as it was before the write (DynamoDB's `ReturnValues: ALL_OLD`).
+    pub return_old: bool,
+    /// Durability of this write, instead of the table's.
+    pub durability: Option<Durability>,
+}
+
+impl WriteOptions {
+    /// Default options: nothing returned, the table's durability.
+    pub fn new() -> WriteOptions {
+        WriteOptions::default()
+    }
+
+    /// Return the item as it was before the write.
+    pub fn return_old(mut self) -> WriteOptions {
+        self.return_old = true;
+        self
+    }
+
+    /// Use this durability for this write.
+    pub fn durability(mut self, durability: Durability) -> WriteOptions {
+        self.durability = Some(durability);
+        self
+    }
+}
+
+impl Dynafile {
+    /// A builder that opens the table in `path`, or creates it there.
+    pub fn builder(path: impl AsRef<Path>) -> Builder {
+        Builder::new(path)
+    }
+
+    /// Opens the existing table in `path`. Without one there, it is [`Error::NotATable`]; when
+    /// another process has it open, [`Error::Locked`].
+    pub fn open(path: impl AsRef<Path>) -> Result<Dynafile> {
+        Builder::new(path).open()
+    }
+
+    pub(crate) fn from_parts(
+        path: PathBuf,
+        meta: Meta,
+        store: Arc<Store>,
+        lock: File,
+        durability: Durability,
+    ) -> Dynafile {
+        Dynafile {
+            table: Arc::new(Table {
+                path,
+                meta,
+                store,
+                durability,
+                _lock: lock,
+            }),
+        }
+    }
+
+    /// The table's name.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.table.meta.name
+    }
+
+    /// The table's directory.
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.table.path
+    }
+
+    /// The table's key schema.
+    #[must_use]
+    pub fn key_schema(&self) -> &KeySchema {
+        &self.table.meta.key_schema
+    }
+
+    /// Writes an item, replacing any item with the same key (no attributes are merged).
+    ///
+    /// The item must hold the key attributes with the schema's types (non-empty strings or
+    /// binaries, at most 2048 bytes for the partition key and 1024 for the sort key) and
+    /// follow DynamoDB's rules (at most 400 KB, nesting at most 32 deep, no empty sets).
+    pub fn put_item(&self, item: &Item) -> Result<()> {
+        self.put_item_with(item, WriteOptions::new()).map(drop)
+    }
+
+    /// [`Dynafile::put_item`] with options; returns the old item when asked to.
+    pub fn put_item_with(&self, item: &Item, options: WriteOptions) -> Result<Option<Item>> {
+        let (key, value) = self.table.encode(item)?;
+        self.write(Op::Put { key, value }, &options)
+    }
+
+    /// Reads the item with this key. The key is a [`Key`], a `(partition, sort)` pair, or an
+    /// item holding the key attributes (others are ignored).
+    pub fn get_item(&self, key: impl IntoKey) -> Result<Option<Item>> {
+        let encoded = self.table.encode_key(key)?;
+        let snapshot = self.table.store.snapshot();
+        self.table.get(&snapshot, &encoded)
+    }
+
+    /// Deletes the item with this key. Deleting an item that does not exist is not an error
+    /// (as in DynamoDB; the original dynafile raised `KeyError`).
+    pub fn delete_item(&self, key: impl IntoKey) -> Result<()> {
+        self.delete_item_with(key, WriteOptions::new()).map(drop)
+    }
+
+    /// [`Dynafile::delete_item`] with options; returns the deleted item when asked to.
+    pub fn delete_item_with(
+        &self,
+        key: impl IntoKey,
+        options: WriteOptions,
+    ) -> Result<Option<Item>> {
+        let key = self.table.encode_key(key)?;
+        self.write(Op::Delete { key }, &options)
+    }
+
+    fn write(&self, op: Op, options: &WriteOptions) -> Result<Option<Item>> {
+        let durability = options.durability.unwrap_or(self.table.durability);
+        if !options.return_old {
+            self.table.store.commit(vec![op], durability)?;
+            return Ok(None);
+        }
+        self.table.store.commit_with(durability, |latest| {
+            let old = self.table.get(latest, op.key())?;
+            Ok((vec![op], old))
+        })
+    }
+
+    /// Reads several items from one consistent snapshot; the result has one entry per key, in
+    /// the order given (`None` where there is no item).
+    pub fn batch_get<K: IntoKey>(
+        &self,
+        keys: impl IntoIterator<Item = K>,
+    ) -> Result<Vec<Option<Item>>> {
+        let encoded: Vec<Vec<u8>> = keys
+            .into_iter()
+            .map(|key| self.table.encode_key(key))
+            .collect::<Result<_>>()?;
+        let snapshot = self.table.store.snapshot();
+        encoded
+            .iter()
+            .map(|key| self.table.get(&snapshot, key))
+            .collect()
+    }
+
+    /// A batch of puts and deletes that commits atomically: after a crash, all of it or none
+    /// of it is there.
+    pub fn batch_writer(&self) -> BatchWriter {
+        BatchWriter::new(self.clone())
+    }
+
+    /// A query of one partition: the items with this partition key value, in sort key order.
+    pub fn query(&self, partition: impl Into<Value>) -> Query {
+        Query::new(self.clone(), partition.into())
+    }
+
+    /// A scan of the whole table (or of one segment of it).
+    pub fn scan(&self) -> Scan {
+        Scan::new(self.clone())
+    }
+
+    /// Reads every file of the table and verifies every checksum, the order of keys, and that
+    /// every stored item decodes. Problems are listed in the report, not returned as errors.
+    pub fn check(&self) -> Result<CheckReport> {
+        let table = &self.table;
+        table.store.check(&|key, value| {
+            if decode_key(&table.meta.key_schema, key).is_none() {
+                return Some("a key does not decode under the table's key schema".to_owned());
+            }
+            decode_item(value)
+                .err()
+                .map(|e| format!("malformed item at byte {}: {}", e.offset, e.reason))
+        })
+    }
+
+    /// Writes the recent changes held in memory to the partition files now (this also
+    /// happens by itself as they grow, and at close).
+    pub fn checkpoint(&self) -> Result<()> {
+        self.table.store.flush()
+    }
+
+    /// Makes every write so far durable, including buffered ones.
+    pub fn sync(&self) -> Result<()> {
+        let wal = &self.table.store.wal;
+        wal.sync_to(wal.last_appended())
+    }
+
+    /// Makes every write durable and checkpoints, reporting any error. The table stays open
+    /// while other handles to it exist, and closes with the last one.
+    pub fn close(self) -> Result<()> {
+        self.table.store.flush()
+    }
+}
+
+impl std::fmt::Debug for Dynafile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dynafile")
+            .field("name", &self.table.meta.name)
+            .field("path", &self.table.path)
+            .field("key_schema", &self.table.meta.key_schema)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Table {
+    pub(crate) fn schema(&self) -> &KeySchema {
+        &self.meta.key_schema
+    }
+
+    /// Validates an item and encodes its key and value.
+    pub(crate) fn encode(&self, item: &Item) -> Result<(Vec<u8>, Arc<[u8]>)> {
+        item.validate()?;
+        let schema = self.schema();
+        let key = encode_key(schema, &key_of_item(schema, item)?)?;
+        let mut skip = vec![schema.partition_key.name.as_str()];
+        if let Some(sort) = &schema.sort_key {
+            skip.push(sort.name.as_str());
+        }
+        Ok((key, Arc::from(encode_item(item, &skip))))
+    }
+
+    pub(crate) fn encode_key(&self, key: impl IntoKey) -> Result<Vec<u8>> {
+        let schema = self.schema();
+        encode_key(schema, &key.into_key(schema)?)
+    }
+
+    pub(crate) fn get(&self, snapshot: &Snapshot, key: &[u8]) -> Result<Option<Item>> {
+        match snapshot.get(key)? {
+            Some(found) => self.decode(key, found.bytes()).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Rebuilds an item from its stored key and value.
+    pub(crate) fn decode(&self, key: &[u8], value: &[u8]) -> Result<Item> {
+        let schema = self.schema();
+        let mut item = decode_item(value).map_err(|e| {
+            Error::corrupt(
+                &self.path,
+                None,
+                format!(
+                    "a stored item is malformed at byte {}: {}",
+                    e.offset, e.reason
+                ),
+            )
+        })?;
+        let decoded = self.decode_key(key)?;
+        item.insert(schema.partition_key.name.clone(), decoded.partition);
+        if let (Some(attribute), Some(sort)) = (&schema.sort_key, decoded.sort) {
+            item.insert(attribute.name.clone(), sort);
+        }
+        Ok(item)
+    }
+
+    pub(crate) fn decode_key(&self, key: &[u8]) -> Result<Key> {
+        decode_key(self.schema(), key).ok_or_else(|| {
+            Error::corrupt(
+                &self.path,
+                None,
+                "a stored key does not decode under the table's key schema",
+            )
+        })
+    }
+}

@@ -3,6 +3,7 @@
 
 mod error;
 mod item;
+mod json;
 mod key;
 mod number;
 mod value;

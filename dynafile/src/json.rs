@@ -192,6 +192,11 @@ pub(crate) enum PathSegment {
 pub(crate) struct AttributePath(Vec<PathSegment>);
 
 impl AttributePath {
+    /// A path from its steps, outermost first.
+    pub(crate) fn from_segments(segments: Vec<PathSegment>) -> AttributePath {
+        AttributePath(segments)
+    }
+
     fn push_key(&mut self, key: &str) {
         self.0.push(PathSegment::Key(key.to_owned()));
     }
@@ -813,6 +818,20 @@ mod tests {
         let (attribute, reason) = validation(Value::from_dynamodb_json(&json!({"N": true})));
         assert_eq!(attribute, None);
         assert_eq!(reason, "N must be a JSON string, found a JSON boolean");
+    }
+
+    #[test]
+    fn paths_print_as_attribute_paths() {
+        let path = AttributePath::from_segments(vec![
+            PathSegment::Key("a".to_owned()),
+            PathSegment::Key("b".to_owned()),
+            PathSegment::Index(2),
+            PathSegment::Index(0),
+            PathSegment::Key("c".to_owned()),
+        ]);
+        assert_eq!(path.to_string(), "a.b[2][0].c");
+        let top_index = AttributePath::from_segments(vec![PathSegment::Index(3)]);
+        assert_eq!(top_index.to_string(), "[3]");
     }
 
     #[test]

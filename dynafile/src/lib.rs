@@ -6,6 +6,7 @@ mod item;
 mod json;
 mod key;
 mod number;
+mod serde_item;
 mod value;
 
 pub use error::{Error, Result, ValidationError};
@@ -14,4 +15,5 @@ pub use key::{
     IntoKey, Key, KeyAttribute, KeySchema, KeyType, MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES,
 };
 pub use number::{Number, NumberError};
+pub use serde_item::{from_item, from_value, to_item, to_value};
 pub use value::{Map, Value};

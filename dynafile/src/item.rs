@@ -105,6 +105,24 @@ impl Item {
         self.0
     }
 
+    /// The item in dynafile's compact binary encoding, the one its log and partition files
+    /// use (tagged values with varint lengths; see [`Item::from_bytes`]).
+    #[must_use]
+    pub fn to_bytes(&self) -> Vec<u8> {
+        crate::encoding::encode_item(self, &[])
+    }
+
+    /// Decodes [`Item::to_bytes`]. Malformed bytes are an error, never a panic or an
+    /// allocation larger than the input.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Item> {
+        crate::encoding::decode_item(bytes).map_err(|e| {
+            Error::validation(format!(
+                "malformed item bytes at offset {}: {}",
+                e.offset, e.reason
+            ))
+        })
+    }
+
     /// The item's size by DynamoDB's rule: for every attribute the UTF-8 length of its name
     /// plus the size of its value (strings and binaries their length, numbers one byte per two
     /// significant digits plus one, booleans and null one, lists and maps three plus one per

@@ -112,7 +112,7 @@ impl Query {
         self
     }
 
-    /// Reads at most `limit` items (counted before the filter, as DynamoDB's `Limit`).
+    /// Reads at most `limit` items (counted before the filter, as DynamoDB's `Limit`; at least 1).
     pub fn limit(mut self, limit: usize) -> Query {
         self.limit = Some(limit);
         self
@@ -224,6 +224,9 @@ impl Query {
     /// Runs the query. Errors in the query itself (a wrongly typed key, a sort condition on
     /// a table without sort key) are returned here.
     pub fn iter(&self) -> Result<Items> {
+        if self.limit == Some(0) {
+            return Err(Error::validation("the limit must be at least 1"));
+        }
         let bounds = self.bounds()?;
         let direction = if self.reverse {
             Direction::Reverse

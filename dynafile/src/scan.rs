@@ -74,7 +74,7 @@ impl Scan {
         self
     }
 
-    /// Reads at most `limit` items (counted before the filter, as DynamoDB's `Limit`).
+    /// Reads at most `limit` items (counted before the filter, as DynamoDB's `Limit`; at least 1).
     pub fn limit(mut self, limit: usize) -> Scan {
         self.limit = Some(limit);
         self
@@ -129,6 +129,9 @@ impl Scan {
 
     /// Runs the scan.
     pub fn iter(&self) -> Result<Items> {
+        if self.limit == Some(0) {
+            return Err(Error::validation("the limit must be at least 1"));
+        }
         let bounds = self.bounds()?;
         let direction = if self.reverse {
             Direction::Reverse

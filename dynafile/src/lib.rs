@@ -1,4 +1,49 @@
 //! dynafile: an embedded, file-based database that follows DynamoDB's model.
+//!
+//! A table lives in one directory and needs no server. It has a partition key and an
+//! optional sort key ([`KeySchema`]); items ([`Item`]) are maps of attribute names to
+//! DynamoDB's values ([`Value`]: strings, exact decimal [`Number`]s, binaries, booleans,
+//! null, lists, maps and sets). The items of one partition are kept sorted by sort key.
+//!
+//! ```
+//! use dynafile::{item, Dynafile, KeyType};
+//!
+//! # let dir = tempfile::tempdir()?;
+//! # let path = dir.path().join("shop");
+//! let db = Dynafile::builder(&path)
+//!     .partition_key("PK", KeyType::S)
+//!     .sort_key("SK", KeyType::S)
+//!     .open()?; // creates the table, or opens the one already there
+//!
+//! db.put_item(&item! { "PK" => "user#1", "SK" => "profile", "name" => "Bob" })?;
+//! db.put_item(&item! { "PK" => "user#1", "SK" => "order#001", "total" => 30 })?;
+//! db.put_item(&item! { "PK" => "user#1", "SK" => "order#002", "total" => 12 })?;
+//!
+//! // Point reads by key.
+//! let bob = db.get_item(("user#1", "profile"))?.expect("written above");
+//! assert_eq!(bob["name"].as_s(), Some("Bob"));
+//!
+//! // Queries read one partition in sort key order, here newest order first.
+//! let orders: Vec<_> = db.query("user#1").begins_with("order#").reverse().iter()?.collect::<Result<_, _>>()?;
+//! assert_eq!(orders[0]["SK"].as_s(), Some("order#002"));
+//!
+//! // Batches commit atomically.
+//! let mut batch = db.batch_writer();
+//! batch.delete_item(("user#1", "order#001"))?;
+//! batch.put_item(&item! { "PK" => "user#2", "SK" => "profile", "name" => "Alice" })?;
+//! batch.commit()?;
+//!
+//! // Scans read everything, optionally filtered.
+//! let named = db.scan().filter(|item| item.contains("name")).into_iter().count();
+//! assert_eq!(named, 2);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Writes are durable when they return ([`Durability::Immediate`], the default; concurrent
+//! writers share log syncs) or within a short interval ([`Durability::Buffered`]). A
+//! [`Dynafile`] is a cheap, cloneable handle for many threads; readers never wait for
+//! writers. Items convert from and to plain JSON and DynamoDB JSON ([`Item::from_json`],
+//! [`Item::from_dynamodb_json`]) and from and to any serde type ([`to_item`], [`from_item`]).
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 mod batch;

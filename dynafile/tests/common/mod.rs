@@ -163,21 +163,18 @@ pub fn scan_pages(scan: &Scan, limit: usize) -> Result<Vec<Vec<Item>>> {
     }
 }
 
-/// The validation details of an error, or a panic naming what the error was instead.
-pub fn validation(result: Result<impl std::fmt::Debug>) -> ValidationError {
+/// The validation details of an error, or a panic naming what the result was instead.
+pub fn validation<T>(result: Result<T>) -> ValidationError {
     match result {
         Err(Error::Validation(details)) => details,
-        other => panic!("expected Error::Validation, got {other:?}"),
+        Err(other) => panic!("expected Error::Validation, got {other:?}"),
+        Ok(_) => panic!("expected Error::Validation, got Ok"),
     }
 }
 
 /// Asserts that `result` is a validation error about `attribute` whose message contains
 /// `needle`, and returns the message.
-pub fn assert_invalid(
-    result: Result<impl std::fmt::Debug>,
-    attribute: Option<&str>,
-    needle: &str,
-) -> String {
+pub fn assert_invalid<T>(result: Result<T>, attribute: Option<&str>, needle: &str) -> String {
     let details = validation(result);
     assert_eq!(
         details.attribute.as_deref(),

@@ -66,7 +66,9 @@ impl Builder {
         self
     }
 
-    /// The sort key's name and type, for tables that have one.
+    /// The sort key's name and type, for tables that have one. It needs a
+    /// [`partition_key`](Builder::partition_key) too: the two are checked together against
+    /// the stored schema.
     pub fn sort_key(mut self, name: impl Into<String>, key_type: KeyType) -> Builder {
         self.sort_key = Some(KeyAttribute::new(name, key_type));
         self
@@ -126,6 +128,14 @@ impl Builder {
     /// Opens the table in the directory, or creates it there when the directory is missing or
     /// empty (creating needs a partition key).
     pub fn open(self) -> Result<Dynafile> {
+        if self.partition_key.is_none() && self.sort_key.is_some() {
+            // Without a partition key there is no requested schema to check the sort key
+            // against, and ignoring it would open a table whose sort key differs.
+            return Err(Error::validation(
+                "a sort key was given without a partition key; give both, or neither to open \
+                 the table with its stored schema",
+            ));
+        }
         let path = self.path.clone();
         let meta_path = path.join(META_FILE);
         if !meta_path.exists() {

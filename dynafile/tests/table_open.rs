@@ -338,3 +338,28 @@ fn open_reports_the_path_as_given() -> Result<()> {
     assert!(shown.contains("\"db\""), "{shown}");
     Ok(())
 }
+
+#[test]
+fn a_sort_key_without_a_partition_key_is_an_error() -> Result<()> {
+    let dir = common::tempdir();
+    let path = dir.path().join("db");
+    drop(create(&path)?);
+    // The stored sort key is SK (N): asking for another must not pass unchecked.
+    for sort_type in [KeyType::S, KeyType::N] {
+        assert_invalid(
+            Dynafile::builder(&path).sort_key("SK", sort_type).open(),
+            None,
+            "a sort key was given without a partition key",
+        );
+    }
+    let missing = dir.path().join("missing");
+    assert_invalid(
+        Dynafile::builder(&missing)
+            .sort_key("SK", KeyType::S)
+            .open(),
+        None,
+        "a sort key was given without a partition key",
+    );
+    assert!(!missing.exists(), "nothing was created");
+    Ok(())
+}

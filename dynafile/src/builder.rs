@@ -136,6 +136,20 @@ impl Builder {
                  the table with its stored schema",
             ));
         }
+        // Requests that can never be right are refused before anything is created.
+        if let Some(schema) = self.requested_schema()
+            && schema
+                .sort_key
+                .as_ref()
+                .is_some_and(|sort| sort.name == schema.partition_key.name)
+        {
+            return Err(Error::validation(
+                "the partition key and the sort key must have different names",
+            ));
+        }
+        if self.name.as_deref() == Some("") {
+            return Err(Error::validation("the table name must not be empty"));
+        }
         let path = self.path.clone();
         let meta_path = path.join(META_FILE);
         if !meta_path.exists() {
@@ -169,15 +183,6 @@ impl Builder {
                         reason: "it has no meta.json".into(),
                     });
                 };
-                if key_schema
-                    .sort_key
-                    .as_ref()
-                    .is_some_and(|sort| sort.name == key_schema.partition_key.name)
-                {
-                    return Err(Error::validation(
-                        "the partition key and the sort key must have different names",
-                    ));
-                }
                 let name = match self.name.clone() {
                     Some(name) => name,
                     None => default_name(&path),

@@ -363,3 +363,28 @@ fn a_sort_key_without_a_partition_key_is_an_error() -> Result<()> {
     assert!(!missing.exists(), "nothing was created");
     Ok(())
 }
+
+#[test]
+fn an_invalid_schema_creates_nothing() -> Result<()> {
+    let dir = common::tempdir();
+    let path = dir.path().join("db");
+    assert_invalid(
+        Dynafile::builder(&path)
+            .partition_key("id", KeyType::S)
+            .sort_key("id", KeyType::S)
+            .open(),
+        None,
+        "the partition key and the sort key must have different names",
+    );
+    assert!(!path.exists(), "no directory was created");
+    assert_invalid(
+        Dynafile::builder(&path)
+            .partition_key("id", KeyType::S)
+            .name("")
+            .open(),
+        None,
+        "the table name must not be empty",
+    );
+    assert!(!path.exists(), "no directory was created");
+    Ok(())
+}

@@ -693,3 +693,43 @@ fn bad_queries() -> Result<()> {
     assert_eq!(scan_all(&db)?, before);
     Ok(())
 }
+
+/// A limit of 0 read nothing and reported no last evaluated key, so a caller paging through
+/// a query or scan was told it had seen everything. DynamoDB refuses `Limit` below 1.
+#[test]
+fn a_limit_of_zero_is_refused() -> Result<()> {
+    let dir = common::tempdir();
+    let (db, before) = table(dir.path())?;
+    assert_invalid(
+        db.query("a").limit(0).iter(),
+        None,
+        "the limit must be at least 1",
+    );
+    assert_invalid(
+        db.query("a").reverse().limit(0).page(),
+        None,
+        "the limit must be at least 1",
+    );
+    assert_invalid(
+        db.scan().limit(0).iter(),
+        None,
+        "the limit must be at least 1",
+    );
+    assert_invalid(
+        db.scan().segment(0, 2).limit(0).page(),
+        None,
+        "the limit must be at least 1",
+    );
+    let mut items = db.scan().limit(0).into_iter();
+    assert!(matches!(items.next(), Some(Err(Error::Validation(_)))));
+    assert!(items.next().is_none());
+    // A limit of 1 reads one item and says where to go on.
+    let page = db.query("a").limit(1).page()?;
+    assert_eq!(
+        page.items,
+        vec![item! { "PK" => "a", "SK" => "1", "v" => 1 }]
+    );
+    assert_eq!(page.last_evaluated_key, Some(Key::new("a").sort("1")));
+    assert_eq!(scan_all(&db)?, before);
+    Ok(())
+}

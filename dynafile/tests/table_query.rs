@@ -690,3 +690,118 @@ fn start_after_a_key_not_in_the_table_resumes_at_its_place() -> Result<()> {
     assert_eq!(collect(db.query("p").start_after(None))?.len(), 8);
     Ok(())
 }
+
+/// A table `PK (S)`, `SK (N)` whose writes do not wait for the disk, for tests that write a
+/// lot (what they check does not depend on durability).
+fn buffered(path: &Path) -> Result<Dynafile> {
+    Dynafile::builder(path)
+        .partition_key("PK", KeyType::S)
+        .sort_key("SK", KeyType::N)
+        .durability(dynafile::Durability::Buffered)
+        .open()
+}
+
+/// Checks a partition "big" against the model, forwards, backwards and paged across the
+/// boundaries of the chunks the memory layer is read in.
+fn check_big(db: &Dynafile, model: &BTreeMap<Number, Item>) -> Result<()> {
+    let all: Vec<Item> = model.values().cloned().collect();
+    let mut reversed = all.clone();
+    reversed.reverse();
+    assert_eq!(collect(db.query("big"))?, all);
+    assert_eq!(collect(db.query("big").reverse())?, reversed);
+    for limit in [255, 256, 257, 511] {
+        assert_eq!(query_pages(&db.query("big"), limit)?.concat(), all);
+        assert_eq!(
+            query_pages(&db.query("big").reverse(), limit)?.concat(),
+            reversed
+        );
+    }
+    let middle: Vec<Item> = model
+        .range(Number::from(300)..=Number::from(900))
+        .map(|(_, item)| item.clone())
+        .collect();
+    assert_eq!(collect(db.query("big").between(300, 900))?, middle);
+    let mut middle_reversed = middle;
+    middle_reversed.reverse();
+    assert_eq!(
+        collect(db.query("big").between(300, 900).reverse())?,
+        middle_reversed
+    );
+    Ok(())
+}
+
+#[test]
+fn long_partitions_with_many_versions_in_memory() -> Result<()> {
+    let dir = common::tempdir();
+    let db = buffered(&dir.path().join("db"))?;
+    let mut model = BTreeMap::new();
+    // Three versions of most keys, and deletes, all in the memory layer.
+    for version in 0..3 {
+        for sk in (0..1000).filter(|sk| sk % (version + 1) == 0) {
+            let item = item! { "PK" => "big", "SK" => sk, "version" => version };
+            db.put_item(&item)?;
+            model.insert(Number::from(sk), item);
+        }
+        for sk in (version..1000).step_by(7) {
+            db.delete_item(("big", sk))?;
+            model.remove(&Number::from(sk));
+        }
+    }
+    check_big(&db, &model)?;
+    db.checkpoint()?;
+    check_big(&db, &model)?;
+    for sk in (0..1000).step_by(3) {
+        let item = item! { "PK" => "big", "SK" => sk, "version" => 9 };
+        db.put_item(&item)?;
+        model.insert(Number::from(sk), item);
+    }
+    check_big(&db, &model)
+}
+
+#[test]
+fn a_query_reads_one_snapshot() -> Result<()> {
+    let dir = common::tempdir();
+    let db = buffered(&dir.path().join("db"))?;
+    let mut expected = Vec::new();
+    for sk in 0..600 {
+        let item = item! { "PK" => "s", "SK" => sk };
+        db.put_item(&item)?;
+        expected.push(item);
+    }
+    db.checkpoint()?;
+    for sk in 600..1200 {
+        let item = item! { "PK" => "s", "SK" => sk };
+        db.put_item(&item)?;
+        expected.push(item);
+    }
+    for reverse in [false, true] {
+        let mut items = db.query("s").scan_index_forward(!reverse).iter()?;
+        let first = items.next().transpose()?;
+        // Change everything, twice over and through a checkpoint, while the query runs.
+        for sk in 0..1200 {
+            db.put_item(&item! { "PK" => "s", "SK" => sk, "changed" => true })?;
+        }
+        db.checkpoint()?;
+        for sk in (0..1200).step_by(2) {
+            db.delete_item(("s", sk))?;
+        }
+        db.put_item(&item! { "PK" => "s", "SK" => -1 })?;
+        db.put_item(&item! { "PK" => "s", "SK" => 5000 })?;
+        let mut seen: Vec<Item> = first.into_iter().collect();
+        for item in items {
+            seen.push(item?);
+        }
+        let mut want = expected.clone();
+        if reverse {
+            want.reverse();
+        }
+        assert_eq!(seen, want, "reverse {reverse}");
+        // Put the partition back for the next round.
+        db.delete_item(("s", -1))?;
+        db.delete_item(("s", 5000))?;
+        for item in &expected {
+            db.put_item(item)?;
+        }
+    }
+    Ok(())
+}

@@ -199,6 +199,8 @@ fn layered_table(path: &std::path::Path) -> Result<(Dynafile, Vec<Item>)> {
         .sort_key("SK", KeyType::N)
         .block_size(256)
         .target_file_size(2048)
+        // Many writes; what the tests check does not depend on durability.
+        .durability(dynafile::Durability::Buffered)
         .open()?;
     let mut model = std::collections::BTreeMap::new();
     fn put(

@@ -388,3 +388,54 @@ fn an_invalid_schema_creates_nothing() -> Result<()> {
     assert!(!path.exists(), "no directory was created");
     Ok(())
 }
+
+#[test]
+fn a_newer_or_malformed_meta_json_is_refused() -> Result<()> {
+    let dir = common::tempdir();
+    let path = dir.path().join("db");
+    drop(create(&path)?);
+    let meta_path = path.join("meta.json");
+    let meta = std::fs::read_to_string(&meta_path).unwrap_or_else(|e| panic!("{e}"));
+    let write = |text: &str| std::fs::write(&meta_path, text).unwrap_or_else(|e| panic!("{e}"));
+
+    write(&meta.replace("\"format_version\": 1", "\"format_version\": 2"));
+    let error = match Dynafile::open(&path) {
+        Err(error) => error,
+        Ok(db) => panic!("expected Error::Incompatible, opened {db:?}"),
+    };
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "{} has format version 2; this version of dynafile reads up to 1",
+            meta_path.display()
+        )
+    );
+    match error {
+        Error::Incompatible {
+            path: file,
+            found,
+            supported,
+        } => assert_eq!((file, found, supported), (meta_path.clone(), 2, 1)),
+        other => panic!("expected Error::Incompatible, got {other:?}"),
+    }
+    for (text, needle) in [
+        ("{not json", "malformed meta.json"),
+        (
+            "{\"format_version\": 1, \"name\": \"db\"}",
+            "missing field `key_schema`",
+        ),
+    ] {
+        write(text);
+        match Dynafile::open(&path) {
+            Err(Error::Corrupt { file, reason, .. }) => {
+                assert_eq!(file, meta_path);
+                assert!(reason.contains(needle), "{reason}");
+            }
+            other => panic!("expected Error::Corrupt, got {other:?}"),
+        }
+    }
+    // Put back, the table opens as before.
+    write(&meta);
+    drop(Dynafile::open(&path)?);
+    Ok(())
+}

@@ -151,6 +151,12 @@ impl Builder {
             return Err(Error::validation("the table name must not be empty"));
         }
         let path = self.path.clone();
+        if path.exists() && !path.is_dir() {
+            return Err(Error::NotATable {
+                path,
+                reason: "it is not a directory".into(),
+            });
+        }
         let meta_path = path.join(META_FILE);
         if !meta_path.exists() {
             if self.partition_key.is_none() {

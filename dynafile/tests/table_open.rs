@@ -439,3 +439,21 @@ fn a_newer_or_malformed_meta_json_is_refused() -> Result<()> {
     drop(Dynafile::open(&path)?);
     Ok(())
 }
+
+#[test]
+fn a_file_is_not_a_table() -> Result<()> {
+    let dir = common::tempdir();
+    let file = dir.path().join("file");
+    std::fs::write(&file, "data").unwrap_or_else(|e| panic!("{e}"));
+    for result in [Dynafile::open(&file), create(&file)] {
+        let (path, reason) = not_a_table(result);
+        assert_eq!(path, file);
+        assert_eq!(reason, "it is not a directory");
+    }
+    assert_eq!(
+        std::fs::read_to_string(&file).ok().as_deref(),
+        Some("data"),
+        "the file is untouched"
+    );
+    Ok(())
+}

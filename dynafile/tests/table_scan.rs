@@ -91,6 +91,24 @@ fn number_and_binary_partition_keys_scan_in_hash_order() -> Result<()> {
     binaries.checkpoint()?;
     assert_eq!(scan_all(&numbers)?, expected_numbers);
     assert_eq!(scan_all(&binaries)?, expected_binaries);
+    // Paging resumes by keys of these types too, with and without a sort key.
+    for limit in [1, 3, 40] {
+        assert_eq!(
+            scan_pages(&numbers.scan(), limit)?.concat(),
+            expected_numbers
+        );
+        assert_eq!(
+            scan_pages(&binaries.scan(), limit)?.concat(),
+            expected_binaries
+        );
+    }
+    let page = binaries.scan().limit(1).page()?;
+    assert_eq!(
+        page.last_evaluated_key,
+        Some(Key::new(expected_binaries[0]["PK"].clone()))
+    );
+    let page = numbers.scan().limit(2).page()?;
+    assert_eq!(page.last_evaluated_key, Some(key_of(&expected_numbers[1])));
     Ok(())
 }
 

@@ -15,6 +15,8 @@ use crate::table::Dynafile;
 pub const FORMAT_VERSION: u32 = 1;
 const META_FILE: &str = "meta.json";
 const LOCK_FILE: &str = "LOCK";
+/// Longest key attribute name, in bytes (DynamoDB's limit).
+const MAX_KEY_NAME_BYTES: usize = 255;
 
 /// `meta.json`: what the table is, in a form people can read.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,16 +61,16 @@ impl Builder {
         }
     }
 
-    /// The partition key's name and type. Required to create a table; when opening one, it
-    /// must match the stored schema.
+    /// The partition key's name (1 to 255 bytes, as in DynamoDB) and type. Required to
+    /// create a table; when opening one, it must match the stored schema.
     pub fn partition_key(mut self, name: impl Into<String>, key_type: KeyType) -> Builder {
         self.partition_key = Some(KeyAttribute::new(name, key_type));
         self
     }
 
-    /// The sort key's name and type, for tables that have one. It needs a
-    /// [`partition_key`](Builder::partition_key) too: the two are checked together against
-    /// the stored schema.
+    /// The sort key's name (1 to 255 bytes, differing from the partition key's) and type,
+    /// for tables that have one. It needs a [`partition_key`](Builder::partition_key) too:
+    /// the two are checked together against the stored schema.
     pub fn sort_key(mut self, name: impl Into<String>, key_type: KeyType) -> Builder {
         self.sort_key = Some(KeyAttribute::new(name, key_type));
         self
@@ -137,15 +139,16 @@ impl Builder {
             ));
         }
         // Requests that can never be right are refused before anything is created.
-        if let Some(schema) = self.requested_schema()
-            && schema
-                .sort_key
-                .as_ref()
-                .is_some_and(|sort| sort.name == schema.partition_key.name)
-        {
-            return Err(Error::validation(
-                "the partition key and the sort key must have different names",
-            ));
+        if let Some(schema) = self.requested_schema() {
+            check_key_name("partition key", &schema.partition_key)?;
+            if let Some(sort) = &schema.sort_key {
+                check_key_name("sort key", sort)?;
+                if sort.name == schema.partition_key.name {
+                    return Err(Error::validation(
+                        "the partition key and the sort key must have different names",
+                    ));
+                }
+            }
         }
         if self.name.as_deref() == Some("") {
             return Err(Error::validation("the table name must not be empty"));
@@ -237,6 +240,24 @@ impl Builder {
         }
         Ok(())
     }
+}
+
+/// Checks a key attribute's name against DynamoDB's limits: 1 to
+/// [`MAX_KEY_NAME_BYTES`] bytes. (An empty name would make a table no item can be put into,
+/// as items may not have an attribute with an empty name.)
+fn check_key_name(role: &str, attribute: &KeyAttribute) -> Result<()> {
+    let length = attribute.name.len();
+    if length == 0 {
+        return Err(Error::validation(format!(
+            "the {role} name must not be empty"
+        )));
+    }
+    if length > MAX_KEY_NAME_BYTES {
+        return Err(Error::validation(format!(
+            "the {role} name is {length} bytes, more than the maximum of {MAX_KEY_NAME_BYTES}"
+        )));
+    }
+    Ok(())
 }
 
 fn default_name(path: &Path) -> String {

@@ -457,3 +457,48 @@ fn a_file_is_not_a_table() -> Result<()> {
     );
     Ok(())
 }
+
+/// A key attribute named "" made a table no item could be put into (every item would need
+/// an attribute with an empty name, which items may not have). DynamoDB allows key attribute
+/// names of 1 to 255 bytes.
+#[test]
+fn key_attribute_names_are_1_to_255_bytes() -> Result<()> {
+    let dir = common::tempdir();
+    let path = dir.path().join("db");
+    let cases = [
+        (
+            Dynafile::builder(&path).partition_key("", KeyType::S),
+            "the partition key name must not be empty",
+        ),
+        (
+            Dynafile::builder(&path)
+                .partition_key("PK", KeyType::S)
+                .sort_key("", KeyType::S),
+            "the sort key name must not be empty",
+        ),
+        (
+            Dynafile::builder(&path).partition_key("p".repeat(256), KeyType::S),
+            "the partition key name is 256 bytes, more than the maximum of 255",
+        ),
+        (
+            Dynafile::builder(&path)
+                .partition_key("PK", KeyType::S)
+                .sort_key("ü".repeat(128), KeyType::N),
+            "the sort key name is 256 bytes, more than the maximum of 255",
+        ),
+    ];
+    for (builder, message) in cases {
+        assert_invalid(builder.open(), None, message);
+        assert!(!path.exists(), "nothing was created for {message:?}");
+    }
+    // At the limit the table works.
+    let longest = "k".repeat(255);
+    let db = Dynafile::builder(&path)
+        .partition_key(longest.clone(), KeyType::S)
+        .sort_key("s", KeyType::S)
+        .open()?;
+    let item = item! { longest.clone() => "a", "s" => "b" };
+    db.put_item(&item)?;
+    assert_eq!(db.get_item(("a", "b"))?, Some(item));
+    Ok(())
+}

@@ -324,6 +324,12 @@ fn equal_numbers_spelled_differently_are_one_sort_key() -> Result<()> {
         db.get_item((n("1.5000"), n("100.0")))?,
         Some(item! { "PK" => n("1.5"), "SK" => n("100"), "v" => 2 })
     );
+    // Negative zero is zero.
+    db.put_item(&item! { "PK" => n("-0"), "SK" => n("-0.0"), "v" => 3 })?;
+    assert_eq!(
+        db.get_item((0, 0))?,
+        Some(item! { "PK" => 0, "SK" => 0, "v" => 3 })
+    );
     Ok(())
 }
 
@@ -615,4 +621,17 @@ fn smallest_engine_sizes_still_read_exactly() -> Result<()> {
     let report = db.check()?;
     assert!(report.is_ok(), "{report}");
     Ok(())
+}
+
+#[test]
+fn handles_can_be_shared_between_threads() {
+    fn shared<T: Send + Sync + Clone>() {}
+    fn sent<T: Send>() {}
+    shared::<Dynafile>();
+    shared::<dynafile::Query>();
+    shared::<dynafile::Scan>();
+    sent::<dynafile::Items>();
+    sent::<dynafile::BatchWriter>();
+    sent::<dynafile::Error>();
+    shared::<Item>();
 }

@@ -688,6 +688,26 @@ fn start_after_a_key_not_in_the_table_resumes_at_its_place() -> Result<()> {
     assert_eq!(strs(&both, "SK"), common::owned(&["ab", "abc"]));
     // `None` starts at the beginning.
     assert_eq!(collect(db.query("p").start_after(None))?.len(), 8);
+    // A start key past the condition's range leaves nothing, in memory and in files.
+    for _ in 0..2 {
+        let past =
+            |query: dynafile::Query, sk: &str| collect(query.start_after(Key::new("p").sort(sk)));
+        assert_eq!(past(db.query("p").lt("b"), "c")?, Vec::<Item>::new());
+        assert_eq!(
+            past(db.query("p").begins_with("b").reverse(), "a")?,
+            Vec::<Item>::new()
+        );
+        assert_eq!(
+            past(db.query("p").between("b", "ba"), "zz")?,
+            Vec::<Item>::new()
+        );
+        assert_eq!(
+            past(db.query("p").eq("b").reverse(), "b")?,
+            Vec::<Item>::new()
+        );
+        assert_eq!(past(db.query("p").eq("b"), "b")?, Vec::<Item>::new());
+        db.checkpoint()?;
+    }
     Ok(())
 }
 

@@ -733,3 +733,26 @@ fn a_limit_of_zero_is_refused() -> Result<()> {
     assert_eq!(scan_all(&db)?, before);
     Ok(())
 }
+
+#[test]
+fn attribute_name_length_limit() -> Result<()> {
+    let dir = common::tempdir();
+    let (db, mut before) = table(dir.path())?;
+    let longest = item! { "PK" => "n", "SK" => "1", "a".repeat(65_535) => 1 };
+    db.put_item(&longest)?;
+    assert_eq!(db.get_item(("n", "1"))?, Some(longest.clone()));
+    before.push(longest);
+    common::sort_table_order(&mut before);
+    let message = refused_put(
+        &db,
+        &before,
+        &item! { "PK" => "n", "SK" => "2", "a".repeat(65_536) => 1 },
+        Some(&format!("{}…", "a".repeat(40))),
+        "attribute name is 65536 bytes, more than 65535",
+    )?;
+    assert!(
+        message.len() < 200,
+        "the name is shortened in the message: {message}"
+    );
+    Ok(())
+}

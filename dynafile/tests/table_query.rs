@@ -273,6 +273,9 @@ fn check_binary_conditions(db: &Dynafile) -> Result<()> {
         bs(&[&[0], &[0, 1]])
     );
     assert_eq!(both_ways(&q().begins_with(vec![2u8]), &p)?, bs(&[]));
+    // Just below 0xff: the prefix's successor must not reach into the 0xff keys.
+    assert_eq!(both_ways(&q().begins_with(vec![0xfeu8]), &p)?, bs(&[]));
+    assert_eq!(both_ways(&q().begins_with(vec![1u8, 0xfe]), &p)?, bs(&[]));
     assert_eq!(both_ways(&q().gt(vec![0xffu8, 0xff]), &p)?, bs(&[]));
     Ok(())
 }

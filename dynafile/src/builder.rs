@@ -15,6 +15,8 @@ use crate::table::Dynafile;
 pub const FORMAT_VERSION: u32 = 1;
 const META_FILE: &str = "meta.json";
 const LOCK_FILE: &str = "LOCK";
+/// Longest key attribute name, in bytes (DynamoDB's limit).
+const MAX_KEY_NAME_BYTES: usize = 255;
 
 /// `meta.json`: what the table is, in a form people can read.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,14 +61,16 @@ impl Builder {
         }
     }
 
-    /// The partition key's name and type. Required to create a table; when opening one, it
-    /// must match the stored schema.
+    /// The partition key's name (1 to 255 bytes, as in DynamoDB) and type. Required to
+    /// create a table; when opening one, it must match the stored schema.
     pub fn partition_key(mut self, name: impl Into<String>, key_type: KeyType) -> Builder {
         self.partition_key = Some(KeyAttribute::new(name, key_type));
         self
     }
 
-    /// The sort key's name and type, for tables that have one.
+    /// The sort key's name (1 to 255 bytes, differing from the partition key's) and type,
+    /// for tables that have one. It needs a [`partition_key`](Builder::partition_key) too:
+    /// the two are checked together against the stored schema.
     pub fn sort_key(mut self, name: impl Into<String>, key_type: KeyType) -> Builder {
         self.sort_key = Some(KeyAttribute::new(name, key_type));
         self
@@ -126,7 +130,36 @@ impl Builder {
     /// Opens the table in the directory, or creates it there when the directory is missing or
     /// empty (creating needs a partition key).
     pub fn open(self) -> Result<Dynafile> {
+        if self.partition_key.is_none() && self.sort_key.is_some() {
+            // Without a partition key there is no requested schema to check the sort key
+            // against, and ignoring it would open a table whose sort key differs.
+            return Err(Error::validation(
+                "a sort key was given without a partition key; give both, or neither to open \
+                 the table with its stored schema",
+            ));
+        }
+        // Requests that can never be right are refused before anything is created.
+        if let Some(schema) = self.requested_schema() {
+            check_key_name("partition key", &schema.partition_key)?;
+            if let Some(sort) = &schema.sort_key {
+                check_key_name("sort key", sort)?;
+                if sort.name == schema.partition_key.name {
+                    return Err(Error::validation(
+                        "the partition key and the sort key must have different names",
+                    ));
+                }
+            }
+        }
+        if self.name.as_deref() == Some("") {
+            return Err(Error::validation("the table name must not be empty"));
+        }
         let path = self.path.clone();
+        if path.exists() && !path.is_dir() {
+            return Err(Error::NotATable {
+                path,
+                reason: "it is not a directory".into(),
+            });
+        }
         let meta_path = path.join(META_FILE);
         if !meta_path.exists() {
             if self.partition_key.is_none() {
@@ -159,15 +192,6 @@ impl Builder {
                         reason: "it has no meta.json".into(),
                     });
                 };
-                if key_schema
-                    .sort_key
-                    .as_ref()
-                    .is_some_and(|sort| sort.name == key_schema.partition_key.name)
-                {
-                    return Err(Error::validation(
-                        "the partition key and the sort key must have different names",
-                    ));
-                }
                 let name = match self.name.clone() {
                     Some(name) => name,
                     None => default_name(&path),
@@ -216,6 +240,24 @@ impl Builder {
         }
         Ok(())
     }
+}
+
+/// Checks a key attribute's name against DynamoDB's limits: 1 to
+/// [`MAX_KEY_NAME_BYTES`] bytes. (An empty name would make a table no item can be put into,
+/// as items may not have an attribute with an empty name.)
+fn check_key_name(role: &str, attribute: &KeyAttribute) -> Result<()> {
+    let length = attribute.name.len();
+    if length == 0 {
+        return Err(Error::validation(format!(
+            "the {role} name must not be empty"
+        )));
+    }
+    if length > MAX_KEY_NAME_BYTES {
+        return Err(Error::validation(format!(
+            "the {role} name is {length} bytes, more than the maximum of {MAX_KEY_NAME_BYTES}"
+        )));
+    }
+    Ok(())
 }
 
 fn default_name(path: &Path) -> String {

@@ -38,6 +38,15 @@ pub struct Page {
     pub last_evaluated_key: Option<Key>,
 }
 
+/// Refuses a limit of 0, as DynamoDB does: it would read nothing and report no last
+/// evaluated key, telling a caller who pages that nothing is left.
+pub(crate) fn check_limit(limit: Option<usize>) -> Result<()> {
+    if limit == Some(0) {
+        return Err(crate::Error::validation("the limit must be at least 1"));
+    }
+    Ok(())
+}
+
 impl Items {
     pub(crate) fn new(
         table: Arc<Table>,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::error::{Error, Result};
 use crate::filter::Filter;
 use crate::item::Item;
-use crate::items::{Items, Page};
+use crate::items::{Items, Page, check_limit};
 use crate::key::{
     Key, KeyType, SortCondition, encode_key, encode_sort_value, partition_prefix, prefix_successor,
 };
@@ -112,7 +112,8 @@ impl Query {
         self
     }
 
-    /// Reads at most `limit` items (counted before the filter, as DynamoDB's `Limit`; at least 1).
+    /// Reads at most `limit` items (counted before the filter, as DynamoDB's `Limit`). A
+    /// limit of 0 is refused when the read runs, as DynamoDB refuses it.
     pub fn limit(mut self, limit: usize) -> Query {
         self.limit = Some(limit);
         self
@@ -224,9 +225,7 @@ impl Query {
     /// Runs the query. Errors in the query itself (a wrongly typed key, a sort condition on
     /// a table without sort key) are returned here.
     pub fn iter(&self) -> Result<Items> {
-        if self.limit == Some(0) {
-            return Err(Error::validation("the limit must be at least 1"));
-        }
+        check_limit(self.limit)?;
         let bounds = self.bounds()?;
         let direction = if self.reverse {
             Direction::Reverse

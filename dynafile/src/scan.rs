@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::error::{Error, Result};
 use crate::filter::Filter;
 use crate::item::Item;
-use crate::items::{Items, Page};
+use crate::items::{Items, Page, check_limit};
 use crate::key::{Key, encode_key};
 use crate::storage::{Direction, KeyBounds};
 use crate::table::Dynafile;
@@ -74,7 +74,8 @@ impl Scan {
         self
     }
 
-    /// Reads at most `limit` items (counted before the filter, as DynamoDB's `Limit`; at least 1).
+    /// Reads at most `limit` items (counted before the filter, as DynamoDB's `Limit`). A
+    /// limit of 0 is refused when the read runs, as DynamoDB refuses it.
     pub fn limit(mut self, limit: usize) -> Scan {
         self.limit = Some(limit);
         self
@@ -129,9 +130,7 @@ impl Scan {
 
     /// Runs the scan.
     pub fn iter(&self) -> Result<Items> {
-        if self.limit == Some(0) {
-            return Err(Error::validation("the limit must be at least 1"));
-        }
+        check_limit(self.limit)?;
         let bounds = self.bounds()?;
         let direction = if self.reverse {
             Direction::Reverse

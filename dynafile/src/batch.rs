@@ -84,3 +84,12 @@ impl BatchWriter {
         self.db.table.store.commit(self.ops, durability).map(drop)
     }
 }
+
+impl std::fmt::Debug for BatchWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BatchWriter")
+            .field("operations", &self.ops.len())
+            .field("durability", &self.durability)
+            .finish_non_exhaustive()
+    }
+}

@@ -89,9 +89,9 @@ impl Builder {
         self
     }
 
-    /// How long buffered writes may wait for their sync (default: 50 ms).
+    /// How long buffered writes may wait for their sync (default: 50 ms; at least 1 ms).
     pub fn sync_interval(mut self, interval: Duration) -> Builder {
-        self.options.sync_interval = interval;
+        self.options.sync_interval = interval.max(Duration::from_millis(1));
         self
     }
 

@@ -14,6 +14,9 @@ use crate::table::Table;
 ///
 /// With a limit, the iteration stops after that many items were *read* (before filtering,
 /// as DynamoDB's `Limit` does), and [`Items::last_evaluated_key`] tells where to resume.
+///
+/// The iterator reads one consistent snapshot of the table, whatever is written meanwhile,
+/// and keeps the table open (and its files alive) until it is dropped.
 #[must_use = "iterators do nothing unless consumed"]
 pub struct Items {
     table: Option<Arc<Table>>,
@@ -152,3 +155,13 @@ impl Iterator for Items {
 }
 
 impl std::iter::FusedIterator for Items {}
+
+impl std::fmt::Debug for Items {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Items")
+            .field("limit", &self.limit)
+            .field("evaluated", &self.evaluated)
+            .field("done", &self.done)
+            .finish_non_exhaustive()
+    }
+}

@@ -252,3 +252,16 @@ impl IntoIterator for Query {
         self.iter().unwrap_or_else(Items::failed)
     }
 }
+
+impl std::fmt::Debug for Query {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Query")
+            .field("partition", &self.partition)
+            .field("sort", &self.sort)
+            .field("reverse", &self.reverse)
+            .field("limit", &self.limit)
+            .field("start_after", &self.start_after)
+            .field("filters", &self.filters.len())
+            .finish_non_exhaustive()
+    }
+}

@@ -166,6 +166,18 @@ fn segment_hashes(segment: u32, total: u32) -> (u64, Option<u64>) {
     (low, high)
 }
 
+impl std::fmt::Debug for Scan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scan")
+            .field("segment", &self.segment)
+            .field("reverse", &self.reverse)
+            .field("limit", &self.limit)
+            .field("start_after", &self.start_after)
+            .field("filters", &self.filters.len())
+            .finish_non_exhaustive()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

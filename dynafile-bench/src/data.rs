@@ -145,6 +145,20 @@ impl Draws {
         item_with_age(r % self.n, (r >> 32) % 100)
     }
 
+    /// An overwrite for writer `thread` of `threads` writing at once: the next draw whose
+    /// item `r % n` is one of that writer's own (`(r % n) % threads == thread`), so that no
+    /// two writers put the same item and the final state does not depend on how their
+    /// commits interleave.
+    pub fn overwrite_of_writer(&mut self, thread: u64, threads: u64) -> Item {
+        loop {
+            let r = self.rng.next_u64();
+            let i = r % self.n;
+            if i % threads == thread % threads {
+                return item_with_age(i, (r >> 32) % 100);
+            }
+        }
+    }
+
     /// An absent key: SK `miss#{(r >> 32) % 10^8:08}` in the existing partition of item `r % n`.
     pub fn missing(&mut self) -> KeyPair {
         let r = self.rng.next_u64();
@@ -267,6 +281,27 @@ mod tests {
         let (pk, prefix) = d.prefix();
         assert!(pk.starts_with("user#"));
         assert_eq!(prefix.len(), "item#0000000".len());
+    }
+
+    #[test]
+    fn concurrent_writers_write_disjoint_items() {
+        let mut seen = HashSet::new();
+        for thread in 0..8 {
+            let mut d = Draws::new(KEY_SEED + thread, 10_000);
+            let mut mine = HashSet::new();
+            for _ in 0..250 {
+                let item = d.overwrite_of_writer(thread, 8);
+                let Some(Value::S(sk)) = item.get("SK") else {
+                    panic!("no SK")
+                };
+                let Some(Value::S(pk)) = item.get("PK") else {
+                    panic!("no PK")
+                };
+                mine.insert((pk.clone(), sk.clone()));
+            }
+            assert!(mine.is_disjoint(&seen));
+            seen.extend(mine);
+        }
     }
 
     #[test]

@@ -156,20 +156,22 @@ fn main() -> Result<()> {
     Ok(())
 }
 
-/// Every system's scans must have returned the same items (they were given the same writes).
+/// Every system's scans must have returned the same items: they were given the same writes.
 fn check_scans_agree(runs: &BTreeMap<SystemKind, Vec<SystemRun>>) -> Result<()> {
-    let mut counts = runs
+    let counts: Vec<String> = runs
         .iter()
-        .flat_map(|(kind, runs)| runs.iter().map(move |run| (*kind, run.scan_matches)));
-    if let Some((first_kind, first)) = counts.next() {
-        for (kind, count) in counts {
-            if count != first {
-                bail!(
-                    "the filtered scans disagree: {first_kind} returned {first} items, \
-                     {kind} {count}"
-                );
-            }
-        }
+        .map(|(kind, runs)| {
+            let counts: Vec<String> = runs.iter().map(|r| r.scan_matches.to_string()).collect();
+            format!("{kind} {}", counts.join(", "))
+        })
+        .collect();
+    let mut all = runs.values().flatten().map(|run| run.scan_matches);
+    let first = all.next();
+    if all.any(|count| Some(count) != first) {
+        bail!(
+            "the filtered scans returned different numbers of items: {}",
+            counts.join("; ")
+        );
     }
     Ok(())
 }

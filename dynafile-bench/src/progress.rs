@@ -1,7 +1,20 @@
 //! Progress on stderr while a phase runs (hidden when stderr is not a terminal), and one
 //! line per finished phase.
 
+use std::io::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// Bytes of the lines [`Progress::say`] wrote, which the process's `wchar` counts too.
+static SAID_BYTES: AtomicU64 = AtomicU64::new(0);
+
+/// Bytes the bench itself has written to stderr in phase lines so far, to take off a
+/// system's writes. (The bars' redraws, on a terminal only, are not counted: a few hundred
+/// bytes a second.)
+pub fn said_bytes() -> u64 {
+    SAID_BYTES.load(Ordering::Relaxed)
+}
 
 /// How often a bar redraws. Low, so that drawing costs the measured threads little (and adds
 /// next to nothing to the process's `wchar`).
@@ -44,6 +57,10 @@ impl Progress {
 
     /// Says what a phase measured.
     pub fn say(&self, phase: &str, summary: &str) {
-        eprintln!("{} {phase:<22} {summary}", self.prefix);
+        let line = format!("{} {phase:<22} {summary}\n", self.prefix);
+        // A failed write to stderr is no reason to stop measuring.
+        if std::io::stderr().write_all(line.as_bytes()).is_ok() {
+            SAID_BYTES.fetch_add(line.len() as u64, Ordering::Relaxed);
+        }
     }
 }

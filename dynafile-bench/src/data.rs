@@ -1,6 +1,8 @@
 //! The deterministic data of workload W: SplitMix64, the items, the shuffled load order and
 //! the random keys every phase draws. Every system sees exactly the same items and keys.
 
+use std::fmt::Write as _;
+
 use dynafile::{Item, Map, Value};
 
 /// Items per partition: item `i` is in partition `i / 100`.
@@ -37,12 +39,27 @@ impl SplitMix64 {
 
 /// The partition key of item `i`: `user#{i / 100:06}`.
 pub fn partition_key(i: u64) -> String {
-    format!("user#{:06}", i / ITEMS_PER_PARTITION)
+    let mut key = String::with_capacity(16);
+    write_partition_key(&mut key, i);
+    key
 }
 
 /// The sort key of item `i`: `item#{i % 100:08}`.
 pub fn sort_key(i: u64) -> String {
-    format!("item#{:08}", i % ITEMS_PER_PARTITION)
+    let mut key = String::with_capacity(16);
+    write_sort_key(&mut key, i);
+    key
+}
+
+/// Appends the partition key of item `i` to `out`.
+fn write_partition_key(out: &mut String, i: u64) {
+    // Writing to a `String` cannot fail.
+    let _ = write!(out, "user#{:06}", i / ITEMS_PER_PARTITION);
+}
+
+/// Appends the sort key of item `i` to `out`.
+fn write_sort_key(out: &mut String, i: u64) {
+    let _ = write!(out, "item#{:08}", i % ITEMS_PER_PARTITION);
 }
 
 /// The age item `i` is loaded with: `(r >> 32) % 100` where `r = rand(i)`.
@@ -108,6 +125,15 @@ impl KeyPair {
             pk: partition_key(i),
             sk: sort_key(i),
         }
+    }
+
+    /// Makes this the key of item `i`, reusing its buffers (for loops that must not
+    /// allocate).
+    pub fn set_to(&mut self, i: u64) {
+        self.pk.clear();
+        write_partition_key(&mut self.pk, i);
+        self.sk.clear();
+        write_sort_key(&mut self.sk, i);
     }
 
     /// Bytes of the key as a delete is given it: partition plus sort key.
@@ -241,6 +267,9 @@ mod tests {
         assert_eq!(item["PK"], Value::from("user#000123"));
         assert_eq!(item["SK"], Value::from("item#00000045"));
         assert_eq!(KeyPair::of(12_345).byte_len(), 11 + 13);
+        let mut key = KeyPair::of(7);
+        key.set_to(12_345);
+        assert_eq!(key, KeyPair::of(12_345));
     }
 
     #[test]

@@ -26,8 +26,8 @@ pub type Figures = BTreeMap<Figure, f64>;
 /// Operations between two updates of a progress bar.
 const PROGRESS_STEP: usize = 256;
 
-/// Keys (for each reader) and items (for the writer) prepared for `read_while_write`, used
-/// round and round.
+/// Items prepared for the writer of `read_while_write`, written round and round (readers
+/// draw their keys as they go).
 const READ_WHILE_WRITE_RING: usize = 10_000;
 
 /// What one system's run measured.
@@ -518,11 +518,7 @@ impl Runner<'_> {
         let n = self.plan.items;
         let mut readers = Vec::with_capacity(self.plan.readers);
         for thread in 0..self.plan.readers {
-            let mut draws = Draws::new(KEY_SEED + thread as u64, n);
-            let keys: Vec<KeyPair> = (0..READ_WHILE_WRITE_RING)
-                .map(|_| KeyPair::of(draws.existing()))
-                .collect();
-            readers.push((db.session()?, keys));
+            readers.push((db.session()?, Draws::new(KEY_SEED + thread as u64, n)));
         }
         let mut writer = db.session()?;
         writer.set_durability(Durability::Buffered)?;
@@ -547,14 +543,13 @@ impl Runner<'_> {
             let (stop, barrier) = (&stop, &barrier);
             let reader_handles: Vec<_> = readers
                 .into_iter()
-                .map(|(mut session, keys)| {
+                .map(|(mut session, mut draws)| {
                     scope.spawn(move || -> Result<(Box<dyn Session>, u64)> {
+                        let mut key = KeyPair::of(0);
                         barrier.wait();
                         let mut count = 0u64;
-                        for key in keys.iter().cycle() {
-                            if stop.load(Ordering::Relaxed) {
-                                break;
-                            }
+                        while !stop.load(Ordering::Relaxed) {
+                            key.set_to(draws.existing());
                             let found = session.get(&key.pk, &key.sk)?;
                             ensure!(found.is_some(), "{key:?} is missing");
                             count += 1;

@@ -208,9 +208,11 @@ impl Report {
             }
             table.push(cells);
         }
+        let systems: Vec<&str> = self.systems.iter().map(|s| s.label()).collect();
         let mut out = format!(
-            "Workload W, N = {} items, medians of {} repetition{}\n\n",
+            "Workload W, N = {} items, {}, medians of {} repetition{}\n\n",
             number(self.items as f64),
+            systems.join(", "),
             self.repeat,
             if self.repeat == 1 { "" } else { "s" }
         );

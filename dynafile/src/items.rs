@@ -38,6 +38,15 @@ pub struct Page {
     pub last_evaluated_key: Option<Key>,
 }
 
+/// Refuses a limit of 0, as DynamoDB does: a read that may read nothing could never report
+/// where to resume, and would look like an empty result.
+pub(crate) fn check_limit(limit: Option<usize>) -> Result<()> {
+    if limit == Some(0) {
+        return Err(crate::Error::validation("the limit must be at least 1"));
+    }
+    Ok(())
+}
+
 impl Items {
     pub(crate) fn new(
         table: Arc<Table>,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::error::{Error, Result};
 use crate::filter::Filter;
 use crate::item::Item;
-use crate::items::{Items, Page};
+use crate::items::{Items, Page, check_limit};
 use crate::key::{
     Key, KeyType, SortCondition, encode_key, encode_sort_value, partition_prefix, prefix_successor,
 };
@@ -113,6 +113,8 @@ impl Query {
     }
 
     /// Reads at most `limit` items (counted before the filter, as DynamoDB's `Limit`).
+    /// As in DynamoDB the limit must be at least 1: running the query with a limit of 0 is
+    /// an [`Error::Validation`].
     pub fn limit(mut self, limit: usize) -> Query {
         self.limit = Some(limit);
         self
@@ -132,6 +134,7 @@ impl Query {
     }
 
     fn bounds(&self) -> Result<KeyBounds> {
+        check_limit(self.limit)?;
         let schema = self.db.key_schema();
         let prefix = partition_prefix(schema, &self.partition)?;
         let partition_end = match prefix_successor(&prefix) {

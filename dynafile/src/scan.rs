@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::error::{Error, Result};
 use crate::filter::Filter;
 use crate::item::Item;
-use crate::items::{Items, Page};
+use crate::items::{Items, Page, check_limit};
 use crate::key::{Key, encode_key};
 use crate::storage::{Direction, KeyBounds};
 use crate::table::Dynafile;
@@ -75,6 +75,8 @@ impl Scan {
     }
 
     /// Reads at most `limit` items (counted before the filter, as DynamoDB's `Limit`).
+    /// As in DynamoDB the limit must be at least 1: running the scan with a limit of 0 is
+    /// an [`Error::Validation`].
     pub fn limit(mut self, limit: usize) -> Scan {
         self.limit = Some(limit);
         self
@@ -93,6 +95,7 @@ impl Scan {
     }
 
     fn bounds(&self) -> Result<KeyBounds> {
+        check_limit(self.limit)?;
         let mut bounds = KeyBounds::all();
         if let Some((segment, total)) = self.segment {
             if total == 0 || total > MAX_SEGMENTS {

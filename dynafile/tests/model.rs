@@ -81,7 +81,7 @@ fn cond(sort: SortType) -> impl Strategy<Value = Cond> {
 }
 
 fn limit() -> impl Strategy<Value = Option<usize>> {
-    prop_oneof![3 => Just(None), 3 => (1usize..8).prop_map(Some), 1 => (8usize..64).prop_map(Some)]
+    prop_oneof![3 => Just(None), 3 => (1usize..8).prop_map(Some), 1 => (8usize..64).prop_map(Some), 1 => Just(Some(0))]
 }
 
 fn batch(sort: SortType) -> impl Strategy<Value = Vec<BatchOp>> {

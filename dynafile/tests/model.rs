@@ -15,13 +15,13 @@
 
 mod common;
 
-use common::{BatchOp, Cond, Harness, Op, PARTITIONS, Payload, Sizes, Sk, SortType};
+use common::{BatchOp, Cond, Harness, Op, PARTITIONS, Payload, Schema, Sizes, Sk};
 use dynafile::Durability;
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 
 /// Cases per test when `PROPTEST_CASES` is not set.
-const DEFAULT_CASES: u32 = 64;
+const DEFAULT_CASES: u32 = 48;
 
 fn config() -> Config {
     let cases = std::env::var("PROPTEST_CASES")
@@ -44,30 +44,56 @@ fn pk() -> impl Strategy<Value = usize> {
 /// Sort keys from a small space, so overwrites and deletes of existing items are common.
 /// Strings use a multi-byte letter, so their order is by UTF-8 bytes, and now and then are
 /// long (up to the 1024 bytes allowed, larger than a tiny block). Numbers are mostly small
-/// decimals around zero, now and then far larger or smaller.
-fn sk(sort: SortType) -> BoxedStrategy<Sk> {
-    match sort {
-        SortType::S => prop_oneof![
+/// decimals around zero, now and then any of DynamoDB's range (38 digits, exponents from
+/// -130 to 125). Binaries use the bytes at the edges of the byte order.
+fn sk(schema: Schema) -> BoxedStrategy<Sk> {
+    match schema {
+        Schema::S => prop_oneof![
             30 => "[abcé]{1,3}".prop_map(Sk::S),
             1 => (100usize..1000, "[abcé]{0,3}")
                 .prop_map(|(len, tail)| Sk::S(format!("{}{tail}", "b".repeat(len)))),
         ]
         .boxed(),
-        SortType::N => prop_oneof![
-            30 => (-150i64..150).prop_map(Sk::N),
-            1 => any::<i64>().prop_map(Sk::N),
-            1 => (-3i64..3).prop_map(|n| Sk::N(n * 1_000_000_000_000)),
+        Schema::N => prop_oneof![
+            30 => (-150i64..150).prop_map(|tenths| Sk::n(&format!("{tenths}e-1"))),
+            1 => any::<i64>().prop_map(|n| Sk::n(&n.to_string())),
+            1 => (any::<bool>(), "[1-9][0-9]{0,37}", any::<prop::sample::Index>()).prop_map(
+                |(negative, digits, exponent)| {
+                    // Keep the leading digit's exponent within -130..=125.
+                    let lowest = -130 - (digits.len() as i64 - 1);
+                    let exponent = lowest + exponent.index(256) as i64;
+                    let sign = if negative { "-" } else { "" };
+                    Sk::n(&format!("{sign}{digits}e{exponent}"))
+                }
+            ),
+        ]
+        .boxed(),
+        Schema::B => prop_oneof![
+            30 => binary(1..=3),
+            1 => (100usize..1000, binary(0..=2)).prop_map(|(len, tail)| match tail {
+                Sk::B(tail) => Sk::B([vec![0x80; len], tail].concat()),
+                other => other,
+            }),
         ]
         .boxed(),
     }
+}
+
+fn binary(len: std::ops::RangeInclusive<usize>) -> BoxedStrategy<Sk> {
+    prop::collection::vec(
+        prop::sample::select(vec![0x00u8, 0x01, 0x7f, 0x80, 0xfe, 0xff]),
+        len,
+    )
+    .prop_map(Sk::B)
+    .boxed()
 }
 
 fn payload() -> impl Strategy<Value = Payload> {
     prop_oneof![20 => Just(Payload::Small), 1 => (1usize..30_000).prop_map(Payload::Big)]
 }
 
-fn cond(sort: SortType) -> impl Strategy<Value = Cond> {
-    let sk = sk(sort);
+fn cond(schema: Schema) -> impl Strategy<Value = Cond> {
+    let sk = sk(schema);
     prop_oneof![
         3 => Just(Cond::All),
         1 => sk.clone().prop_map(Cond::Eq),
@@ -76,18 +102,26 @@ fn cond(sort: SortType) -> impl Strategy<Value = Cond> {
         1 => sk.clone().prop_map(Cond::Gt),
         1 => sk.clone().prop_map(Cond::Ge),
         2 => (sk.clone(), sk).prop_map(|(a, b)| Cond::Between(a, b)),
-        2 => "[abcé]{1,2}".prop_map(Cond::BeginsWith),
+        2 => prefix(schema).prop_map(Cond::BeginsWith),
     ]
+}
+
+/// Prefixes for `begins_with` (refused on number sort keys).
+fn prefix(schema: Schema) -> BoxedStrategy<Sk> {
+    match schema {
+        Schema::S | Schema::N => "[abcé]{1,2}".prop_map(Sk::S).boxed(),
+        Schema::B => binary(1..=2),
+    }
 }
 
 fn limit() -> impl Strategy<Value = Option<usize>> {
     prop_oneof![3 => Just(None), 3 => (1usize..8).prop_map(Some), 1 => (8usize..64).prop_map(Some), 1 => Just(Some(0))]
 }
 
-fn batch(sort: SortType) -> impl Strategy<Value = Vec<BatchOp>> {
+fn batch(schema: Schema) -> impl Strategy<Value = Vec<BatchOp>> {
     let op = prop_oneof![
-        3 => (pk(), sk(sort), payload()).prop_map(|(pk, sk, payload)| BatchOp::Put(pk, sk, payload)),
-        1 => (pk(), sk(sort)).prop_map(|(pk, sk)| BatchOp::Delete(pk, sk)),
+        3 => (pk(), sk(schema), payload()).prop_map(|(pk, sk, payload)| BatchOp::Put(pk, sk, payload)),
+        1 => (pk(), sk(schema)).prop_map(|(pk, sk)| BatchOp::Delete(pk, sk)),
     ];
     (
         prop::collection::vec(op, 0..60),
@@ -109,16 +143,16 @@ fn batch(sort: SortType) -> impl Strategy<Value = Vec<BatchOp>> {
         })
 }
 
-fn op(sort: SortType) -> impl Strategy<Value = Op> {
+fn op(schema: Schema) -> impl Strategy<Value = Op> {
     prop_oneof![
-        30 => (pk(), sk(sort), payload(), any::<bool>()).prop_map(|(pk, sk, payload, return_old)| Op::Put { pk, sk, payload, return_old }),
-        6 => (pk(), sk(sort), any::<bool>()).prop_map(|(pk, sk, return_old)| Op::Delete { pk, sk, return_old }),
+        30 => (pk(), sk(schema), payload(), any::<bool>()).prop_map(|(pk, sk, payload, return_old)| Op::Put { pk, sk, payload, return_old }),
+        6 => (pk(), sk(schema), any::<bool>()).prop_map(|(pk, sk, return_old)| Op::Delete { pk, sk, return_old }),
         8 => (any::<usize>(), any::<bool>()).prop_map(|(existing, return_old)| Op::DeleteExisting { existing, return_old }),
-        8 => batch(sort).prop_map(Op::Batch),
-        4 => (pk(), sk(sort)).prop_map(|(pk, sk)| Op::Get { pk, sk }),
+        8 => batch(schema).prop_map(Op::Batch),
+        4 => (pk(), sk(schema)).prop_map(|(pk, sk)| Op::Get { pk, sk }),
         4 => any::<usize>().prop_map(|existing| Op::GetExisting { existing }),
-        2 => prop::collection::vec((pk(), sk(sort)), 0..8).prop_map(Op::BatchGet),
-        10 => (pk(), cond(sort), any::<bool>(), limit(), prop::bool::weighted(0.2)).prop_map(|(pk, cond, reverse, limit, filter)| Op::Query { pk, cond, reverse, limit, filter }),
+        2 => prop::collection::vec((pk(), sk(schema)), 0..8).prop_map(Op::BatchGet),
+        10 => (pk(), cond(schema), any::<bool>(), limit(), prop::bool::weighted(0.2)).prop_map(|(pk, cond, reverse, limit, filter)| Op::Query { pk, cond, reverse, limit, filter }),
         4 => (prop_oneof![Just(1u32), 2u32..5, Just(16u32)], any::<bool>(), limit(), prop::bool::weighted(0.2)).prop_map(|(segments, reverse, limit, filter)| Op::Scan { segments, reverse, limit, filter }),
         3 => Just(Op::Checkpoint),
         2 => Just(Op::Reopen),
@@ -149,18 +183,27 @@ proptest! {
     fn string_sort_keys_match_the_model(
         sizes in sizes(),
         durability in durability(),
-        ops in prop::collection::vec(op(SortType::S), 1..200),
+        ops in prop::collection::vec(op(Schema::S), 1..200),
     ) {
-        Harness::run(SortType::S, sizes, durability, &ops);
+        Harness::run(Schema::S, sizes, durability, &ops);
+    }
+
+    #[test]
+    fn binary_keys_match_the_model(
+        sizes in sizes(),
+        durability in durability(),
+        ops in prop::collection::vec(op(Schema::B), 1..200),
+    ) {
+        Harness::run(Schema::B, sizes, durability, &ops);
     }
 
     #[test]
     fn number_sort_keys_match_the_model(
         sizes in sizes(),
         durability in durability(),
-        ops in prop::collection::vec(op(SortType::N), 1..200),
+        ops in prop::collection::vec(op(Schema::N), 1..200),
     ) {
-        Harness::run(SortType::N, sizes, durability, &ops);
+        Harness::run(Schema::N, sizes, durability, &ops);
     }
 }
 
@@ -168,7 +211,7 @@ proptest! {
 /// partition files (runs and split bases), and the model still matches.
 #[test]
 fn tiny_sizes_make_many_partition_files() {
-    let mut harness = Harness::new(SortType::S, Sizes::TINY, Durability::Buffered);
+    let mut harness = Harness::new(Schema::S, Sizes::TINY, Durability::Buffered);
     for i in 0..600usize {
         harness.apply(&Op::Put {
             pk: i % PARTITIONS.len(),

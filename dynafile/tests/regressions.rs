@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Cond, Harness, Op, Sizes, SortType};
+use common::{Cond, Harness, Op, Schema, Sizes};
 use dynafile::{Durability, Error, KeyType, item};
 
 /// `limit(0)` returned an empty page with no `last_evaluated_key` on a partition that had
@@ -14,7 +14,7 @@ use dynafile::{Durability, Error, KeyType, item};
 #[test]
 fn limit_zero_is_refused_not_an_empty_result() -> dynafile::Result<()> {
     Harness::run(
-        SortType::S,
+        Schema::S,
         Sizes::TINY,
         Durability::Buffered,
         &[Op::Query {

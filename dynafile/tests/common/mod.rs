@@ -36,36 +36,69 @@ pub static PARTITIONS: LazyLock<Vec<String>> = LazyLock::new(|| {
 });
 
 /// A sort key value as the model holds it. One table uses one variant, so the derived order
-/// is the table's: strings by UTF-8 bytes (as `str` compares), numbers numerically.
+/// is the table's: strings by UTF-8 bytes (as `str` compares), numbers numerically (by
+/// `Number`'s order, which the engine's byte encoding of numbers must agree with), binaries
+/// bytewise.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Sk {
-    /// A string sort key.
     S(String),
-    /// A number sort key, in tenths: `N(-15)` is -1.5.
-    N(i64),
+    N(Number),
+    B(Vec<u8>),
 }
 
 impl Sk {
     pub fn value(&self) -> Value {
         match self {
             Sk::S(s) => Value::S(s.clone()),
-            Sk::N(tenths) => Value::N(number(&format!("{tenths}e-1"))),
+            Sk::N(n) => Value::N(*n),
+            Sk::B(b) => Value::B(b.clone()),
+        }
+    }
+
+    /// A number sort key from its text.
+    pub fn n(text: &str) -> Sk {
+        match text.parse() {
+            Ok(n) => Sk::N(n),
+            Err(e) => panic!("{text} is a valid number: {e}"),
         }
     }
 }
 
-fn number(text: &str) -> Number {
-    match text.parse() {
-        Ok(n) => n,
-        Err(e) => panic!("{text} is a valid number: {e}"),
-    }
+/// The key schema of the table under test.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Schema {
+    /// String partition key, string sort key.
+    S,
+    /// String partition key, number sort key.
+    N,
+    /// Binary partition key (the bytes of [`PARTITIONS`]), binary sort key.
+    B,
 }
 
-/// The sort key type of the table under test.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SortType {
-    S,
-    N,
+impl Schema {
+    fn partition_type(self) -> KeyType {
+        match self {
+            Schema::S | Schema::N => KeyType::S,
+            Schema::B => KeyType::B,
+        }
+    }
+
+    fn sort_type(self) -> KeyType {
+        match self {
+            Schema::S => KeyType::S,
+            Schema::N => KeyType::N,
+            Schema::B => KeyType::B,
+        }
+    }
+
+    /// The partition key value of a partition. A binary key hashes and orders by the same
+    /// bytes as the string, so the model's order does not depend on the schema.
+    pub fn partition(self, pk: &str) -> Value {
+        match self {
+            Schema::S | Schema::N => Value::S(pk.to_owned()),
+            Schema::B => Value::B(pk.as_bytes().to_vec()),
+        }
+    }
 }
 
 /// Engine sizes: tiny ones make checkpoints, runs, merges and splits happen constantly.
@@ -105,7 +138,7 @@ pub enum Cond {
     Gt(Sk),
     Ge(Sk),
     Between(Sk, Sk),
-    BeginsWith(String),
+    BeginsWith(Sk),
 }
 
 /// One operation of a batch.
@@ -232,7 +265,7 @@ pub struct Harness {
     path: PathBuf,
     db: Option<Dynafile>,
     model: BTreeMap<(String, Sk), Item>,
-    sort: SortType,
+    schema: Schema,
     sizes: Sizes,
     durability: Durability,
     counter: u64,
@@ -240,16 +273,12 @@ pub struct Harness {
 }
 
 impl Harness {
-    pub fn new(sort: SortType, sizes: Sizes, durability: Durability) -> Harness {
+    pub fn new(schema: Schema, sizes: Sizes, durability: Durability) -> Harness {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("table");
-        let sort_type = match sort {
-            SortType::S => KeyType::S,
-            SortType::N => KeyType::N,
-        };
         let db = Self::configure(Dynafile::builder(&path), sizes, durability)
-            .partition_key("PK", KeyType::S)
-            .sort_key("SK", sort_type)
+            .partition_key("PK", schema.partition_type())
+            .sort_key("SK", schema.sort_type())
             .open()
             .unwrap();
         Harness {
@@ -257,7 +286,7 @@ impl Harness {
             path,
             db: Some(db),
             model: BTreeMap::new(),
-            sort,
+            schema,
             sizes,
             durability,
             counter: 0,
@@ -279,8 +308,8 @@ impl Harness {
     }
 
     /// Runs every op, checking each result and the whole table after each step.
-    pub fn run(sort: SortType, sizes: Sizes, durability: Durability, ops: &[Op]) {
-        let mut harness = Harness::new(sort, sizes, durability);
+    pub fn run(schema: Schema, sizes: Sizes, durability: Durability, ops: &[Op]) {
+        let mut harness = Harness::new(schema, sizes, durability);
         for op in ops {
             harness.apply(op);
         }
@@ -317,7 +346,7 @@ impl Harness {
     fn item(&mut self, pk: usize, sk: &Sk, payload: &Payload) -> Item {
         self.counter += 1;
         let mut item = Item::new();
-        item.insert("PK", PARTITIONS[pk].as_str());
+        item.insert("PK", self.schema.partition(&PARTITIONS[pk]));
         item.insert("SK", sk.value());
         item.insert("v", self.counter);
         item.insert("n", self.counter % 5);
@@ -332,8 +361,8 @@ impl Harness {
         item
     }
 
-    fn key(pk: usize, sk: &Sk) -> Key {
-        Key::new(PARTITIONS[pk].as_str()).sort(sk.value())
+    fn key(&self, pk: usize, sk: &Sk) -> Key {
+        Key::new(self.schema.partition(&PARTITIONS[pk])).sort(sk.value())
     }
 
     fn existing(&self, index: usize) -> Option<(usize, Sk)> {
@@ -389,7 +418,7 @@ impl Harness {
                                 .insert((PARTITIONS[*pk].clone(), sk.clone()), item);
                         }
                         BatchOp::Delete(pk, sk) => {
-                            batch.delete_item(Self::key(*pk, sk)).unwrap();
+                            batch.delete_item(self.key(*pk, sk)).unwrap();
                             self.model.remove(&(PARTITIONS[*pk].clone(), sk.clone()));
                         }
                     }
@@ -406,7 +435,7 @@ impl Harness {
             Op::BatchGet(keys) => {
                 let got = self
                     .db()
-                    .batch_get(keys.iter().map(|(pk, sk)| Self::key(*pk, sk)))
+                    .batch_get(keys.iter().map(|(pk, sk)| self.key(*pk, sk)))
                     .unwrap();
                 let expected: Vec<Option<Item>> = keys
                     .iter()
@@ -440,7 +469,7 @@ impl Harness {
 
     fn delete(&mut self, pk: usize, sk: &Sk, return_old: bool) {
         let old = self.model.remove(&(PARTITIONS[pk].clone(), sk.clone()));
-        let key = Self::key(pk, sk);
+        let key = self.key(pk, sk);
         if return_old {
             let got = self
                 .db()
@@ -453,7 +482,7 @@ impl Harness {
     }
 
     fn get(&self, pk: usize, sk: &Sk) {
-        let got = self.db().get_item(Self::key(pk, sk)).unwrap();
+        let got = self.db().get_item(self.key(pk, sk)).unwrap();
         let expected = self.model.get(&(PARTITIONS[pk].clone(), sk.clone()));
         assert_eq!(
             got.as_ref(),
@@ -474,13 +503,9 @@ impl Harness {
             Self::configure(Dynafile::builder(&self.path), self.sizes, self.durability);
         if close {
             // Also check that the stored schema matches the one asked for.
-            let sort_type = match self.sort {
-                SortType::S => KeyType::S,
-                SortType::N => KeyType::N,
-            };
             builder = builder
-                .partition_key("PK", KeyType::S)
-                .sort_key("SK", sort_type);
+                .partition_key("PK", self.schema.partition_type())
+                .sort_key("SK", self.schema.sort_type());
         }
         self.db = Some(builder.open().unwrap());
         let report = self.db().check().unwrap();
@@ -506,17 +531,19 @@ impl Harness {
                         Cond::Gt(v) => sk > v,
                         Cond::Ge(v) => sk >= v,
                         Cond::Between(low, high) => low <= sk && sk <= high,
-                        Cond::BeginsWith(prefix) => {
-                            matches!(sk, Sk::S(s) if s.starts_with(prefix.as_str()))
-                        }
+                        Cond::BeginsWith(prefix) => match (sk, prefix) {
+                            (Sk::S(s), Sk::S(prefix)) => s.starts_with(prefix.as_str()),
+                            (Sk::B(b), Sk::B(prefix)) => b.starts_with(prefix),
+                            _ => false,
+                        },
                     }
             })
-            .map(|((_, sk), item)| (Self::key(pk, sk), item.clone()))
+            .map(|((_, sk), item)| (self.key(pk, sk), item.clone()))
             .collect()
     }
 
     fn query(&self, pk: usize, cond: &Cond, reverse: bool, limit: Option<usize>, filter: bool) {
-        let mut query = self.db().query(PARTITIONS[pk].as_str());
+        let mut query = self.db().query(self.schema.partition(&PARTITIONS[pk]));
         query = match cond {
             Cond::All => query,
             Cond::Eq(v) => query.eq(v.value()),
@@ -525,7 +552,7 @@ impl Harness {
             Cond::Gt(v) => query.gt(v.value()),
             Cond::Ge(v) => query.ge(v.value()),
             Cond::Between(low, high) => query.between(low.value(), high.value()),
-            Cond::BeginsWith(prefix) => query.begins_with(prefix.as_str()),
+            Cond::BeginsWith(prefix) => query.begins_with(prefix.value()),
         };
         if reverse {
             query = query.reverse();
@@ -535,7 +562,7 @@ impl Harness {
         }
         let invalid = match cond {
             Cond::Between(low, high) => low > high,
-            Cond::BeginsWith(_) => self.sort == SortType::N,
+            Cond::BeginsWith(_) => self.schema == Schema::N,
             _ => false,
         } || limit == Some(0);
         if invalid {
@@ -600,7 +627,11 @@ impl Harness {
         all.sort_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
         all.into_iter()
             .map(|(hash, pk, sk, item)| {
-                (hash, Key::new(pk.as_str()).sort(sk.value()), item.clone())
+                (
+                    hash,
+                    Key::new(self.schema.partition(pk)).sort(sk.value()),
+                    item.clone(),
+                )
             })
             .collect()
     }

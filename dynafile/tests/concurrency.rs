@@ -326,16 +326,23 @@ fn queries_see_whole_batches_across_checkpoints() {
     };
     write_version(&db, 0);
 
-    const VERSIONS: u64 = 2000;
+    // Two writers each commit BATCHES batches to the snapshot partition; writer `w`'s
+    // batch `i` writes version `2 i + w`, so a version tells whose batch it is and which.
+    const BATCHES: u64 = 1000;
     let done = AtomicBool::new(false);
     let filler_count = AtomicU64::new(0);
     let reads: Vec<u64> = thread::scope(|s| {
-        // The one writer of the snapshot partition: versions 1..=VERSIONS in order.
-        let writer = s.spawn(|| {
-            for version in 1..=VERSIONS {
-                write_version(&db, version);
-            }
-        });
+        let writers: Vec<_> = (0..2u64)
+            .map(|w| {
+                let write_version = &write_version;
+                let db = &db;
+                s.spawn(move || {
+                    for i in 1..=BATCHES {
+                        write_version(db, 2 * i + w);
+                    }
+                })
+            })
+            .collect();
         // Fillers: writes to other partitions that fill memtables, so checkpoints freeze,
         // write runs, merge and split while the readers read.
         let fillers: Vec<_> = (0..2)
@@ -364,9 +371,10 @@ fn queries_see_whole_batches_across_checkpoints() {
                 let (db, done, keys) = (&db, &done, &keys);
                 s.spawn(move || {
                     let mut reads = 0u64;
-                    let mut last_seen = 0u64;
+                    // The latest batch of each writer seen so far.
+                    let mut last_seen = [0u64; 2];
                     loop {
-                        // Read once more after the writer finished, to see its last batch.
+                        // Read once more after the writers finished, to see their last batches.
                         let finished = done.load(Ordering::Acquire);
                         let collect = |items: dynafile::Items| -> Vec<Item> {
                             items.collect::<Result<_, _>>().unwrap()
@@ -388,21 +396,27 @@ fn queries_see_whole_batches_across_checkpoints() {
                             ),
                         };
                         let version = one_version(&items, &format!("reader {r}, read {reads}"));
+                        // Snapshots only move forwards: once a writer's batch was the latest
+                        // seen, none of its earlier batches is the latest again.
+                        let (writer, batch) = ((version % 2) as usize, version / 2);
                         assert!(
-                            version >= last_seen,
-                            "reader {r} went back from version {last_seen} to {version}"
+                            batch >= last_seen[writer],
+                            "reader {r} went back from writer {writer}'s batch {} to {batch}",
+                            last_seen[writer]
                         );
-                        last_seen = version;
+                        last_seen[writer] = batch;
                         reads += 1;
                         if finished {
-                            assert_eq!(version, VERSIONS, "the last read sees the last batch");
+                            assert_eq!(batch, BATCHES, "the last read sees a last batch");
                             return reads;
                         }
                     }
                 })
             })
             .collect();
-        writer.join().unwrap();
+        for writer in writers {
+            writer.join().unwrap();
+        }
         done.store(true, Ordering::Release);
         for filler in fillers {
             filler.join().unwrap();
@@ -419,7 +433,7 @@ fn queries_see_whole_batches_across_checkpoints() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(one_version(&items, "final"), VERSIONS);
+    assert_eq!(one_version(&items, "final") / 2, BATCHES);
     let report = db.check().unwrap();
     assert!(report.is_ok(), "{report}");
     db.close().unwrap();

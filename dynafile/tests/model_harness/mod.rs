@@ -1,0 +1,726 @@
+//! The model test's machinery, shared by `model.rs` (random sequences) and `regressions.rs`
+//! (the sequences that once failed, kept as named tests).
+//!
+//! A [`Harness`] holds an open table and a model of it (`BTreeMap<(partition, sort), Item>`),
+//! applies [`Op`]s to both and checks every result the table gives against the model, then
+//! compares the whole table (a full scan, in the engine's order) after every step.
+
+#![allow(dead_code)] // each test crate uses its own part of this module
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::LazyLock;
+
+use dynafile::{
+    Durability, Dynafile, Error, Item, Key, KeyType, Number, Page, Value, WriteOptions,
+};
+use sha2::{Digest, Sha256};
+
+/// Partition keys: few, so partitions hold many items; a multi-byte one, and one of the
+/// largest size allowed (2048 bytes, four times the tiny block size).
+pub static PARTITIONS: LazyLock<Vec<String>> = LazyLock::new(|| {
+    let mut partitions: Vec<String> = [
+        "a",
+        "user#1",
+        "user#2",
+        "é-ü",
+        "order/2024-01-01",
+        "a-much-longer-partition-key-that-takes-some-room",
+        "7",
+        "zz",
+    ]
+    .map(String::from)
+    .to_vec();
+    partitions.push("p".repeat(dynafile::MAX_PARTITION_KEY_BYTES));
+    partitions
+});
+
+/// A sort key value as the model holds it. One table uses one variant, so the derived order
+/// is the table's: strings by UTF-8 bytes (as `str` compares), numbers numerically (by
+/// `Number`'s order, which the engine's byte encoding of numbers must agree with), binaries
+/// bytewise.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Sk {
+    S(String),
+    N(Number),
+    B(Vec<u8>),
+}
+
+impl Sk {
+    pub fn value(&self) -> Value {
+        match self {
+            Sk::S(s) => Value::S(s.clone()),
+            Sk::N(n) => Value::N(*n),
+            Sk::B(b) => Value::B(b.clone()),
+        }
+    }
+
+    /// A number sort key from its text.
+    pub fn n(text: &str) -> Sk {
+        match text.parse() {
+            Ok(n) => Sk::N(n),
+            Err(e) => panic!("{text} is a valid number: {e}"),
+        }
+    }
+}
+
+/// The key schema of the table under test.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Schema {
+    /// String partition key, string sort key.
+    S,
+    /// String partition key, number sort key.
+    N,
+    /// Binary partition key (the bytes of [`PARTITIONS`]), binary sort key.
+    B,
+}
+
+impl Schema {
+    fn partition_type(self) -> KeyType {
+        match self {
+            Schema::S | Schema::N => KeyType::S,
+            Schema::B => KeyType::B,
+        }
+    }
+
+    fn sort_type(self) -> KeyType {
+        match self {
+            Schema::S => KeyType::S,
+            Schema::N => KeyType::N,
+            Schema::B => KeyType::B,
+        }
+    }
+
+    /// The partition key value of a partition. A binary key hashes and orders by the same
+    /// bytes as the string, so the model's order does not depend on the schema.
+    pub fn partition(self, pk: &str) -> Value {
+        match self {
+            Schema::S | Schema::N => Value::S(pk.to_owned()),
+            Schema::B => Value::B(pk.as_bytes().to_vec()),
+        }
+    }
+}
+
+/// Engine sizes: tiny ones make checkpoints, runs, merges and splits happen constantly.
+#[derive(Clone, Copy, Debug)]
+pub struct Sizes {
+    pub memtable: usize,
+    pub target_file: u64,
+    pub block: usize,
+    pub cache: usize,
+}
+
+impl Sizes {
+    /// The sizes the model test uses by default.
+    pub const TINY: Sizes = Sizes {
+        memtable: 4 << 10,
+        target_file: 8 << 10,
+        block: 512,
+        cache: 64 << 10,
+    };
+}
+
+/// The value part of a put: a small item, or one with a big attribute (bigger than a block
+/// and the memtable, so it forces a checkpoint and spans blocks).
+#[derive(Clone, Debug)]
+pub enum Payload {
+    Small,
+    Big(usize),
+}
+
+/// A sort key condition of a query.
+#[derive(Clone, Debug)]
+pub enum Cond {
+    All,
+    Eq(Sk),
+    Lt(Sk),
+    Le(Sk),
+    Gt(Sk),
+    Ge(Sk),
+    Between(Sk, Sk),
+    BeginsWith(Sk),
+}
+
+/// One operation of a batch.
+#[derive(Clone, Debug)]
+pub enum BatchOp {
+    Put(usize, Sk, Payload),
+    Delete(usize, Sk),
+}
+
+/// One step of a model test. Partitions are indices into [`PARTITIONS`]; `existing` indices
+/// pick an item the model holds (modulo its size), so deletes and gets hit real items.
+#[derive(Clone, Debug)]
+pub enum Op {
+    Put {
+        pk: usize,
+        sk: Sk,
+        payload: Payload,
+        return_old: bool,
+    },
+    Delete {
+        pk: usize,
+        sk: Sk,
+        return_old: bool,
+    },
+    DeleteExisting {
+        existing: usize,
+        return_old: bool,
+    },
+    Batch(Vec<BatchOp>),
+    Get {
+        pk: usize,
+        sk: Sk,
+    },
+    GetExisting {
+        existing: usize,
+    },
+    BatchGet(Vec<(usize, Sk)>),
+    Query {
+        pk: usize,
+        cond: Cond,
+        reverse: bool,
+        limit: Option<usize>,
+        filter: bool,
+    },
+    /// A scan split into `segments` (1: the whole table), each read page by page.
+    Scan {
+        segments: u32,
+        reverse: bool,
+        limit: Option<usize>,
+        filter: bool,
+    },
+    Checkpoint,
+    /// Drop the handle (which checkpoints) and open the table again.
+    Reopen,
+    /// `close()`, then open again.
+    CloseReopen,
+}
+
+/// The first 8 bytes of SHA-256 of the partition key, big-endian: the engine's placement.
+pub fn partition_hash(pk: &str) -> u64 {
+    let digest = Sha256::digest(pk.as_bytes());
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    u64::from_be_bytes(first)
+}
+
+/// The hash range `[low, high)` of scan segment `segment` of `total` (`high` `None`: to the
+/// end), splitting the 64-bit hash space evenly as the engine does.
+pub fn segment_range(segment: u32, total: u32) -> (u64, Option<u64>) {
+    let edge = |index: u32| -> u128 { (u128::from(index) << 64) / u128::from(total) };
+    let low = u64::try_from(edge(segment)).unwrap();
+    let high = (segment + 1 < total).then(|| u64::try_from(edge(segment + 1)).unwrap());
+    (low, high)
+}
+
+/// The predicate a filtered query or scan keeps: an even `n` attribute.
+pub fn even_n(item: &Item) -> bool {
+    item.get("n")
+        .and_then(Value::as_n)
+        .and_then(Number::to_i64)
+        .is_some_and(|n| n % 2 == 0)
+}
+
+/// The pages a read with `limit` gives over `evaluated` (the items in range, in order):
+/// `limit` items are read per page, then filtered; a page says where to resume when more
+/// items remain after it.
+pub fn expected_pages(evaluated: &[(Key, Item)], limit: Option<usize>, filter: bool) -> Vec<Page> {
+    let keep = |chunk: &[(Key, Item)]| -> Vec<Item> {
+        chunk
+            .iter()
+            .filter(|(_, item)| !filter || even_n(item))
+            .map(|(_, item)| item.clone())
+            .collect()
+    };
+    let Some(limit) = limit else {
+        return vec![page(keep(evaluated), None)];
+    };
+    if evaluated.is_empty() {
+        return vec![page(Vec::new(), None)];
+    }
+    let chunks: Vec<&[(Key, Item)]> = evaluated.chunks(limit).collect();
+    let count = chunks.len();
+    chunks
+        .into_iter()
+        .enumerate()
+        .map(|(index, chunk)| {
+            let more = index + 1 < count;
+            let last = chunk.last().map(|(key, _)| key.clone());
+            page(keep(chunk), if more { last } else { None })
+        })
+        .collect()
+}
+
+fn page(items: Vec<Item>, last_evaluated_key: Option<Key>) -> Page {
+    let mut page = Page::default();
+    page.items = items;
+    page.last_evaluated_key = last_evaluated_key;
+    page
+}
+
+/// A table under test and its model.
+pub struct Harness {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+    db: Option<Dynafile>,
+    model: BTreeMap<(String, Sk), Item>,
+    schema: Schema,
+    sizes: Sizes,
+    durability: Durability,
+    counter: u64,
+    step: usize,
+}
+
+impl Harness {
+    pub fn new(schema: Schema, sizes: Sizes, durability: Durability) -> Harness {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("table");
+        let db = Self::configure(Dynafile::builder(&path), sizes, durability)
+            .partition_key("PK", schema.partition_type())
+            .sort_key("SK", schema.sort_type())
+            .open()
+            .unwrap();
+        Harness {
+            _dir: dir,
+            path,
+            db: Some(db),
+            model: BTreeMap::new(),
+            schema,
+            sizes,
+            durability,
+            counter: 0,
+            step: 0,
+        }
+    }
+
+    fn configure(
+        builder: dynafile::Builder,
+        sizes: Sizes,
+        durability: Durability,
+    ) -> dynafile::Builder {
+        builder
+            .memtable_size(sizes.memtable)
+            .target_file_size(sizes.target_file)
+            .block_size(sizes.block)
+            .cache_size(sizes.cache)
+            .durability(durability)
+    }
+
+    /// Runs every op, checking each result and the whole table after each step.
+    pub fn run(schema: Schema, sizes: Sizes, durability: Durability, ops: &[Op]) {
+        let mut harness = Harness::new(schema, sizes, durability);
+        for op in ops {
+            harness.apply(op);
+        }
+        harness.reopen(true);
+        harness.finish();
+    }
+
+    fn db(&self) -> &Dynafile {
+        self.db.as_ref().unwrap()
+    }
+
+    /// The partition files the table directory holds now.
+    pub fn partition_files(&self) -> usize {
+        std::fs::read_dir(self.path.join("partitions"))
+            .unwrap()
+            .filter(|entry| {
+                entry
+                    .as_ref()
+                    .unwrap()
+                    .path()
+                    .extension()
+                    .is_some_and(|ext| ext == "dfp")
+            })
+            .count()
+    }
+
+    /// Checks the table's files and closes it.
+    pub fn finish(mut self) {
+        let report = self.db().check().unwrap();
+        assert!(report.is_ok(), "check failed: {report}");
+        self.db.take().unwrap().close().unwrap();
+    }
+
+    fn item(&mut self, pk: usize, sk: &Sk, payload: &Payload) -> Item {
+        self.counter += 1;
+        let mut item = Item::new();
+        item.insert("PK", self.schema.partition(&PARTITIONS[pk]));
+        item.insert("SK", sk.value());
+        item.insert("v", self.counter);
+        item.insert("n", self.counter % 5);
+        if let Payload::Big(len) = payload {
+            let text: String = format!("{}:", self.counter)
+                .chars()
+                .cycle()
+                .take(*len)
+                .collect();
+            item.insert("big", text);
+        }
+        item
+    }
+
+    fn key(&self, pk: usize, sk: &Sk) -> Key {
+        Key::new(self.schema.partition(&PARTITIONS[pk])).sort(sk.value())
+    }
+
+    fn existing(&self, index: usize) -> Option<(usize, Sk)> {
+        if self.model.is_empty() {
+            return None;
+        }
+        let (pk, sk) = self.model.keys().nth(index % self.model.len()).unwrap();
+        let pk = PARTITIONS.iter().position(|p| p == pk).unwrap();
+        Some((pk, sk.clone()))
+    }
+
+    /// Applies one op to the table and the model, checking what the table returns.
+    pub fn apply(&mut self, op: &Op) {
+        self.step += 1;
+        match op {
+            Op::Put {
+                pk,
+                sk,
+                payload,
+                return_old,
+            } => {
+                let item = self.item(*pk, sk, payload);
+                let old = self
+                    .model
+                    .insert((PARTITIONS[*pk].clone(), sk.clone()), item.clone());
+                if *return_old {
+                    let got = self
+                        .db()
+                        .put_item_with(&item, WriteOptions::new().return_old())
+                        .unwrap();
+                    assert_eq!(got, old, "step {}: old item returned by {op:?}", self.step);
+                } else {
+                    self.db().put_item(&item).unwrap();
+                }
+            }
+            Op::Delete { pk, sk, return_old } => self.delete(*pk, sk, *return_old),
+            Op::DeleteExisting {
+                existing,
+                return_old,
+            } => {
+                if let Some((pk, sk)) = self.existing(*existing) {
+                    self.delete(pk, &sk, *return_old);
+                }
+            }
+            Op::Batch(ops) => {
+                let mut batch = self.db().batch_writer();
+                for op in ops {
+                    match op {
+                        BatchOp::Put(pk, sk, payload) => {
+                            let item = self.item(*pk, sk, payload);
+                            batch.put_item(&item).unwrap();
+                            self.model
+                                .insert((PARTITIONS[*pk].clone(), sk.clone()), item);
+                        }
+                        BatchOp::Delete(pk, sk) => {
+                            batch.delete_item(self.key(*pk, sk)).unwrap();
+                            self.model.remove(&(PARTITIONS[*pk].clone(), sk.clone()));
+                        }
+                    }
+                }
+                assert_eq!(batch.len(), ops.len());
+                batch.commit().unwrap();
+            }
+            Op::Get { pk, sk } => self.get(*pk, sk),
+            Op::GetExisting { existing } => {
+                if let Some((pk, sk)) = self.existing(*existing) {
+                    self.get(pk, &sk);
+                }
+            }
+            Op::BatchGet(keys) => {
+                let got = self
+                    .db()
+                    .batch_get(keys.iter().map(|(pk, sk)| self.key(*pk, sk)))
+                    .unwrap();
+                let expected: Vec<Option<Item>> = keys
+                    .iter()
+                    .map(|(pk, sk)| {
+                        self.model
+                            .get(&(PARTITIONS[*pk].clone(), sk.clone()))
+                            .cloned()
+                    })
+                    .collect();
+                assert_eq!(got, expected, "step {}: {op:?}", self.step);
+            }
+            Op::Query {
+                pk,
+                cond,
+                reverse,
+                limit,
+                filter,
+            } => self.query(*pk, cond, *reverse, *limit, *filter),
+            Op::Scan {
+                segments,
+                reverse,
+                limit,
+                filter,
+            } => self.scan(*segments, *reverse, *limit, *filter),
+            Op::Checkpoint => self.db().checkpoint().unwrap(),
+            Op::Reopen => self.reopen(false),
+            Op::CloseReopen => self.reopen(true),
+        }
+        self.compare_all();
+    }
+
+    fn delete(&mut self, pk: usize, sk: &Sk, return_old: bool) {
+        let old = self.model.remove(&(PARTITIONS[pk].clone(), sk.clone()));
+        let key = self.key(pk, sk);
+        if return_old {
+            let got = self
+                .db()
+                .delete_item_with(key, WriteOptions::new().return_old())
+                .unwrap();
+            assert_eq!(got, old, "step {}: deleted item returned", self.step);
+        } else {
+            self.db().delete_item(key).unwrap();
+        }
+    }
+
+    fn get(&self, pk: usize, sk: &Sk) {
+        let got = self.db().get_item(self.key(pk, sk)).unwrap();
+        let expected = self.model.get(&(PARTITIONS[pk].clone(), sk.clone()));
+        assert_eq!(
+            got.as_ref(),
+            expected,
+            "step {}: get of ({pk}, {sk:?})",
+            self.step
+        );
+    }
+
+    fn reopen(&mut self, close: bool) {
+        let db = self.db.take().unwrap();
+        if close {
+            db.close().unwrap();
+        } else {
+            drop(db);
+        }
+        let mut builder =
+            Self::configure(Dynafile::builder(&self.path), self.sizes, self.durability);
+        if close {
+            // Also check that the stored schema matches the one asked for.
+            builder = builder
+                .partition_key("PK", self.schema.partition_type())
+                .sort_key("SK", self.schema.sort_type());
+        }
+        self.db = Some(builder.open().unwrap());
+        let report = self.db().check().unwrap();
+        assert!(
+            report.is_ok(),
+            "step {}: check after reopen: {report}",
+            self.step
+        );
+    }
+
+    /// The model's items of partition `pk` that meet `cond`, in sort key order.
+    fn in_partition(&self, pk: usize, cond: &Cond) -> Vec<(Key, Item)> {
+        let partition = &PARTITIONS[pk];
+        self.model
+            .iter()
+            .filter(|((p, sk), _)| {
+                p == partition
+                    && match cond {
+                        Cond::All => true,
+                        Cond::Eq(v) => sk == v,
+                        Cond::Lt(v) => sk < v,
+                        Cond::Le(v) => sk <= v,
+                        Cond::Gt(v) => sk > v,
+                        Cond::Ge(v) => sk >= v,
+                        Cond::Between(low, high) => low <= sk && sk <= high,
+                        Cond::BeginsWith(prefix) => match (sk, prefix) {
+                            (Sk::S(s), Sk::S(prefix)) => s.starts_with(prefix.as_str()),
+                            (Sk::B(b), Sk::B(prefix)) => b.starts_with(prefix),
+                            _ => false,
+                        },
+                    }
+            })
+            .map(|((_, sk), item)| (self.key(pk, sk), item.clone()))
+            .collect()
+    }
+
+    fn query(&self, pk: usize, cond: &Cond, reverse: bool, limit: Option<usize>, filter: bool) {
+        let mut query = self.db().query(self.schema.partition(&PARTITIONS[pk]));
+        query = match cond {
+            Cond::All => query,
+            Cond::Eq(v) => query.eq(v.value()),
+            Cond::Lt(v) => query.lt(v.value()),
+            Cond::Le(v) => query.le(v.value()),
+            Cond::Gt(v) => query.gt(v.value()),
+            Cond::Ge(v) => query.ge(v.value()),
+            Cond::Between(low, high) => query.between(low.value(), high.value()),
+            Cond::BeginsWith(prefix) => query.begins_with(prefix.value()),
+        };
+        if reverse {
+            query = query.reverse();
+        }
+        if filter {
+            query = query.filter(even_n);
+        }
+        let invalid = match cond {
+            Cond::Between(low, high) => low > high,
+            Cond::BeginsWith(_) => self.schema == Schema::N,
+            _ => false,
+        } || limit == Some(0);
+        if invalid {
+            let error = query.clone().limit(limit.unwrap_or(1)).iter().err();
+            assert!(
+                matches!(error, Some(Error::Validation(_))),
+                "step {}: query ({pk}, {cond:?}, limit {limit:?}) must be refused, got {error:?}",
+                self.step
+            );
+            return;
+        }
+        let mut evaluated = self.in_partition(pk, cond);
+        if reverse {
+            evaluated.reverse();
+        }
+        let what = format!(
+            "step {}: query ({pk}, {cond:?}, reverse {reverse}, limit {limit:?}, filter {filter})",
+            self.step
+        );
+        self.read_pages(&what, &evaluated, limit, filter, |start| {
+            let mut query = query.clone().start_after(start);
+            if let Some(limit) = limit {
+                query = query.limit(limit);
+            }
+            query.page().unwrap()
+        });
+    }
+
+    /// Reads every page (resuming after each page's last evaluated key) and compares each
+    /// with the expected one.
+    fn read_pages(
+        &self,
+        what: &str,
+        evaluated: &[(Key, Item)],
+        limit: Option<usize>,
+        filter: bool,
+        read: impl Fn(Option<Key>) -> Page,
+    ) {
+        let expected = expected_pages(evaluated, limit, filter);
+        let mut start = None;
+        for (number, expected_page) in expected.iter().enumerate() {
+            let got = read(start.take());
+            assert_eq!(
+                got.items.len(),
+                expected_page.items.len(),
+                "{what}: length of page {number}"
+            );
+            assert_eq!(got, *expected_page, "{what}: page {number}");
+            start = got.last_evaluated_key;
+        }
+    }
+
+    /// The model in the engine's order: by partition key hash, partition key, sort key.
+    /// (The engine breaks hash ties by key length first; the partitions here have distinct
+    /// hashes, so that never decides.)
+    fn in_table_order(&self) -> Vec<(u64, Key, Item)> {
+        let mut all: Vec<(u64, &String, &Sk, &Item)> = self
+            .model
+            .iter()
+            .map(|((pk, sk), item)| (partition_hash(pk), pk, sk, item))
+            .collect();
+        all.sort_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
+        all.into_iter()
+            .map(|(hash, pk, sk, item)| {
+                (
+                    hash,
+                    Key::new(self.schema.partition(pk)).sort(sk.value()),
+                    item.clone(),
+                )
+            })
+            .collect()
+    }
+
+    fn scan(&self, segments: u32, reverse: bool, limit: Option<usize>, filter: bool) {
+        let all = self.in_table_order();
+        if limit == Some(0) {
+            let error = self.db().scan().limit(0).iter().err();
+            assert!(
+                matches!(error, Some(Error::Validation(_))),
+                "step {}: a scan with limit 0 must be refused, got {error:?}",
+                self.step
+            );
+            return;
+        }
+        let mut covered = 0;
+        for segment in 0..segments {
+            let (low, high) = segment_range(segment, segments);
+            let mut evaluated: Vec<(Key, Item)> = all
+                .iter()
+                .filter(|(hash, _, _)| *hash >= low && high.is_none_or(|high| *hash < high))
+                .map(|(_, key, item)| (key.clone(), item.clone()))
+                .collect();
+            covered += evaluated.len();
+            if reverse {
+                evaluated.reverse();
+            }
+            let what = format!(
+                "step {}: scan segment {segment}/{segments} (reverse {reverse}, limit {limit:?}, filter {filter})",
+                self.step
+            );
+            self.read_pages(&what, &evaluated, limit, filter, |start| {
+                let mut scan = self.db().scan().start_after(start);
+                if segments > 1 {
+                    scan = scan.segment(segment, segments);
+                }
+                if reverse {
+                    scan = scan.reverse();
+                }
+                if let Some(limit) = limit {
+                    scan = scan.limit(limit);
+                }
+                if filter {
+                    scan = scan.filter(even_n);
+                }
+                scan.page().unwrap()
+            });
+        }
+        assert_eq!(covered, all.len(), "segments cover every item once");
+    }
+
+    /// The whole table against the whole model, in the engine's order.
+    pub fn compare_all(&self) {
+        let expected: Vec<Item> = self
+            .in_table_order()
+            .into_iter()
+            .map(|(_, _, item)| item)
+            .collect();
+        let got: Vec<Item> = self
+            .db()
+            .scan()
+            .iter()
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        if got != expected {
+            let got_keys: Vec<_> = got
+                .iter()
+                .map(|i| (i["PK"].clone(), i["SK"].clone()))
+                .collect();
+            let expected_keys: Vec<_> = expected
+                .iter()
+                .map(|i| (i["PK"].clone(), i["SK"].clone()))
+                .collect();
+            assert_eq!(
+                got_keys, expected_keys,
+                "step {}: the table's keys differ from the model's",
+                self.step
+            );
+            assert_eq!(
+                got, expected,
+                "step {}: the table differs from the model",
+                self.step
+            );
+        }
+    }
+
+    /// The model's item count.
+    pub fn len(&self) -> usize {
+        self.model.len()
+    }
+}

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::key::{KeyAttribute, KeySchema, KeyType};
-use crate::storage::{Durability, Store, StoreOptions, write_atomic};
+use crate::storage::{Durability, Store, StoreOptions, remove_atomic_leftovers, write_atomic};
 use crate::table::Dynafile;
 
 /// The on-disk format version this library writes and reads.
@@ -144,6 +144,8 @@ impl Builder {
             ensure_empty(&path)?;
         }
         let lock = acquire_lock(&path)?;
+        // A process killed while writing meta.json left its temporary file.
+        remove_atomic_leftovers(&path, META_FILE)?;
         // Another process may have created the table before we held the lock.
         let (meta, create) = match read_meta(&meta_path)? {
             Some(meta) => {

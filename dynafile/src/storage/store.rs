@@ -19,7 +19,10 @@ use crate::storage::cache::BlockCache;
 use crate::storage::cursor::{
     ChainCursor, Cursor, Direction, FileCursor, KeyBounds, MemCursor, MergeCursor,
 };
-use crate::storage::manifest::{FileMeta, Manifest, RangeMeta, partition_id, partition_path};
+use crate::storage::fs::remove_atomic_leftovers;
+use crate::storage::manifest::{
+    FileMeta, MANIFEST_FILE, Manifest, RangeMeta, partition_id, partition_path,
+};
 use crate::storage::memtable::MemTable;
 use crate::storage::partition_file::PartitionFile;
 use crate::storage::wal::{Op, Wal, prepare_record, seal_record};
@@ -315,8 +318,9 @@ pub(crate) struct Store {
 
 impl Store {
     /// Opens the storage in `dir`, creating it when `create` is set: reads the manifest,
-    /// replays the log after it, and starts the background worker. Partition files are not
-    /// read until a read needs them.
+    /// removes the files a checkpoint killed midway left, replays the log after the
+    /// manifest, and starts the background worker. Partition files are not read until a
+    /// read needs them.
     pub(crate) fn open(dir: &Path, options: StoreOptions, create: bool) -> Result<Arc<Store>> {
         let partitions_dir = dir.join(PARTITIONS_DIR);
         let wal_dir = dir.join(WAL_DIR);
@@ -330,6 +334,7 @@ impl Store {
             Manifest::load(dir)?
         };
         remove_orphans(&partitions_dir, &manifest)?;
+        remove_atomic_leftovers(dir, MANIFEST_FILE)?;
         let (wal, recovered) = Wal::open(&wal_dir, manifest.checkpoint_seq)?;
         let active = Arc::new(MemTable::new());
         for record in recovered.records {

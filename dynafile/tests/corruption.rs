@@ -553,3 +553,20 @@ fn flipped_byte_in_a_log_segment_that_is_not_the_last_fails_open() {
     }
     assert_eq!(open_and_read(&table).expect("the original opens"), items);
 }
+#[test]
+fn damaged_header_of_the_last_log_segment_fails_open() {
+    let _serial = crash_support::serial();
+    let work = tempfile::tempdir().expect("temporary directory");
+    let (table, segments, items) = two_segment_table(work.path());
+    let relative = segments[1].strip_prefix(&table).expect("in the table");
+    for position in 0..8 {
+        let copy = work.path().join(format!("flip-{position}"));
+        copy_dir(&table, &copy);
+        let segment = copy.join(relative);
+        xor_byte(&segment, position, 0x20);
+        // Its header was synced before any record was written: with records after it, a
+        // bad header is damage, not a torn creation, and its records must not vanish.
+        assert_corrupt(builder(&copy).open().map(drop), &segment, Some(0));
+    }
+    assert_eq!(open_and_read(&table).expect("the original opens"), items);
+}

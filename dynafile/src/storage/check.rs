@@ -182,7 +182,13 @@ impl Store {
         self.wal.sync_to(self.wal.last_appended())?;
         for (_, path) in list_segments(self.wal.dir())? {
             report.log_segments += 1;
-            let scan = scan_segment(&path)?;
+            let scan = match scan_segment(&path) {
+                Ok(scan) => scan,
+                Err(error) => {
+                    report.note(error)?;
+                    continue;
+                }
+            };
             report.log_records += scan.records.len() as u64;
             for record in &scan.records {
                 for op in &record.ops {

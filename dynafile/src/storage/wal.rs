@@ -14,7 +14,10 @@
 //!
 //! Recovery reads the segments in order. A record that is cut short or fails its checksum at
 //! the end of the last segment is the torn tail of a write that never returned: the log is
-//! truncated there. Anywhere else it is corruption.
+//! truncated there. Anywhere else it is corruption. A segment's header is synced before any
+//! record is appended, so a file no longer than a header that does not hold one is a
+//! segment whose creation was cut short (it holds nothing), and a bad header followed by
+//! more bytes is corruption.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -180,13 +183,24 @@ pub(crate) struct SegmentScan {
 }
 
 /// Reads every whole record of a segment.
+///
+/// A segment's header is written and synced before any record is appended to it. A file no
+/// longer than a header that does not hold a whole one is a segment whose creation was cut
+/// short: it holds nothing, wherever it is. With bytes after it, a bad header is damage.
 pub(crate) fn scan_segment(path: &Path) -> Result<SegmentScan> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     if bytes.len() < HEADER_LEN || &bytes[..8] != MAGIC {
+        if bytes.len() > HEADER_LEN {
+            return Err(Error::corrupt(
+                path,
+                Some(0),
+                "not a log segment (bad magic) although it holds records",
+            ));
+        }
         return Ok(SegmentScan {
             records: Vec::new(),
             valid_len: 0,
-            stopped: Some((0, "missing or torn segment header")),
+            stopped: None,
         });
     }
     let version = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);

@@ -13,8 +13,8 @@ mod crash_support;
 use std::path::{Path, PathBuf};
 
 use crash_support::{
-    Rng, child_command, child_param, copy_dir, is_child, log_record_offsets, log_segments,
-    partition_files, truncate, wait_success, xor_byte,
+    LOG_HEADER_LEN, Rng, child_command, child_param, copy_dir, is_child, log_record_offsets,
+    log_segments, partition_files, truncate, wait_success, xor_byte,
 };
 use dynafile::{Dynafile, Error, Item, KeyType, Result, item};
 
@@ -553,6 +553,43 @@ fn flipped_byte_in_a_log_segment_that_is_not_the_last_fails_open() {
     }
     assert_eq!(open_and_read(&table).expect("the original opens"), items);
 }
+#[test]
+fn log_segment_that_is_not_the_last_cut_short_or_missing_fails_open() {
+    let _serial = crash_support::serial();
+    let work = tempfile::tempdir().expect("temporary directory");
+    let (table, segments, items) = two_segment_table(work.path());
+    let (first, second) = (&segments[0], &segments[1]);
+    let first_relative = first.strip_prefix(&table).expect("in the table");
+    let second_relative = second.strip_prefix(&table).expect("in the table");
+    let records = log_record_offsets(first);
+    let len = std::fs::metadata(first).expect("segment").len();
+    let mut cuts: Vec<u64> = records.iter().flat_map(|&r| [r, r + 1, r + 9]).collect();
+    cuts.push(len - 1);
+    for cut in cuts {
+        let copy = work.path().join(format!("cut-{cut}"));
+        copy_dir(&table, &copy);
+        truncate(&copy.join(first_relative), cut);
+        let result = builder(&copy).open().map(drop);
+        if records.contains(&cut) {
+            // Whole records are gone: the next segment's first record does not follow the
+            // last one read.
+            assert_corrupt(result, &copy.join(second_relative), Some(LOG_HEADER_LEN));
+        } else {
+            let record = records.iter().rev().find(|&&r| r < cut).expect("record");
+            assert_corrupt(result, &copy.join(first_relative), Some(*record));
+        }
+    }
+    let copy = work.path().join("missing");
+    copy_dir(&table, &copy);
+    std::fs::remove_file(copy.join(first_relative)).expect("remove the first segment");
+    assert_corrupt(
+        builder(&copy).open().map(drop),
+        &copy.join(second_relative),
+        Some(LOG_HEADER_LEN),
+    );
+    assert_eq!(open_and_read(&table).expect("the original opens"), items);
+}
+
 #[test]
 fn damaged_header_of_the_last_log_segment_fails_open() {
     let _serial = crash_support::serial();

@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::key::hash_of_encoded;
 use crate::storage::manifest::Manifest;
 use crate::storage::partition_file::PartitionFile;
-use crate::storage::store::Store;
+use crate::storage::store::{Store, lock};
 use crate::storage::wal::{Op, list_segments, scan_segment};
 
 /// One thing [`check`](crate::Dynafile::check) found wrong.
@@ -177,7 +177,9 @@ impl Store {
                 }
             }
         }
-        // Hold writers off while the log is read, so no record is half written.
+        // Hold checkpoints off while the log is read, since they delete the segments they
+        // cover, and writers, so no record is half written (in the store's lock order).
+        let _checkpoints = lock(&self.checkpoint_running);
         let _writers = self.pause_writers();
         self.wal.sync_to(self.wal.last_appended())?;
         for (_, path) in list_segments(self.wal.dir())? {

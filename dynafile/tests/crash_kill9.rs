@@ -18,7 +18,8 @@
 //! directory carries over from round to round, so recovery runs over what earlier recoveries
 //! (killed or not) left.
 //!
-//! Replay a failing run with `DYNAFILE_TEST_SEED=<seed printed by the test>`.
+//! `DYNAFILE_TEST_SEED=<seed printed by the test>` replays a run's writes and kill delays
+//! (where exactly each kill lands still varies); `DYNAFILE_TEST_ROUNDS=<n>` soaks.
 #![cfg(unix)]
 
 mod crash_support;
@@ -35,8 +36,15 @@ use dynafile::{Builder, Durability, Dynafile, Item, KeyType, Value, WriteOptions
 
 /// The child test the parent runs.
 const CHILD_TEST: &str = "crash_writer_child";
-/// Rounds of spawn, write, kill, verify.
+/// Rounds of spawn, write, kill, verify (`DYNAFILE_TEST_ROUNDS` overrides it, for soaking).
 const ROUNDS: u64 = 120;
+
+fn rounds() -> u64 {
+    std::env::var("DYNAFILE_TEST_ROUNDS")
+        .ok()
+        .and_then(|rounds| rounds.parse().ok())
+        .unwrap_or(ROUNDS)
+}
 /// The parent opens the table itself (and closes it cleanly) every this many rounds.
 const PARENT_CHECK_EVERY: u64 = 7;
 const PARTITIONS: u64 = 16;
@@ -650,7 +658,8 @@ fn run_rounds(work: &Path, seed: u64) -> Stats {
     let mut candidates = Candidates::exactly(Model::new());
     let mut stats = Stats::default();
     let mut manifest_temps_before = 0;
-    for round in 0..ROUNDS {
+    let rounds = rounds();
+    for round in 0..rounds {
         let log = work.join(format!("round-{round:03}.log"));
         let ready = work.join(format!("round-{round:03}.ready"));
         let stderr = work.join(format!("round-{round:03}.stderr"));
@@ -717,7 +726,7 @@ fn run_rounds(work: &Path, seed: u64) -> Stats {
         stats.writes_acked += side.acked.len() as u64;
         candidates = Candidates::after(found.clone(), &side);
 
-        if round % PARENT_CHECK_EVERY == PARENT_CHECK_EVERY - 1 || round == ROUNDS - 1 {
+        if round % PARENT_CHECK_EVERY == PARENT_CHECK_EVERY - 1 || round == rounds - 1 {
             stats.parent_checks += 1;
             let db = builder(&table).open().expect("the parent opens the table");
             let (found, problems) = read_table(&db);
@@ -754,7 +763,8 @@ fn kill9_rounds() {
     match result {
         Ok(stats) => {
             println!(
-                "kill9_rounds: {ROUNDS} rounds in {:.1?}: {stats:#?}",
+                "kill9_rounds: {} rounds in {:.1?}: {stats:#?}",
+                rounds(),
                 started.elapsed()
             );
             assert!(stats.killed_while_writing > 0);

@@ -16,8 +16,10 @@ pub const FORMAT_VERSION: u32 = 1;
 const META_FILE: &str = "meta.json";
 const LOCK_FILE: &str = "LOCK";
 
-/// `meta.json`: what the table is, in a form people can read.
+/// `meta.json`: what the table is, in a form people can read. Unknown fields are refused:
+/// a misspelled or damaged field name must not read as an absent optional field.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct Meta {
     pub format_version: u32,
     pub name: String,

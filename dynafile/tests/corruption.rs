@@ -257,7 +257,7 @@ fn positions(layout: &Layout, rng: &mut Rng) -> Vec<u64> {
     for (number, &(offset, size, _)) in layout.blocks.iter().enumerate() {
         positions.push(offset);
         positions.push(offset + 1 + rng.below(size - 9));
-        if number % 4 == 0 {
+        if number % 8 == 0 {
             positions.extend(offset + size - 8..offset + size);
         }
     }
@@ -297,6 +297,11 @@ fn flipped_byte_in_a_partition_file_is_reported_by_every_read_and_by_check() {
     let mut rng = Rng::new(seed);
     let masks = [0x01, 0x80, 0xff, 0x10];
     let positions = positions(&layout, &mut rng);
+    println!(
+        "{} blocks, {} positions",
+        layout.blocks.len(),
+        positions.len()
+    );
     for (n, &position) in positions.iter().enumerate() {
         let mask = masks[n % masks.len()];
         let (block, offset) = region_of(&layout, position);

@@ -28,6 +28,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::fs::{File, OpenOptions};
 use std::io::Write as _;
+use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -696,7 +697,12 @@ fn run_rounds(work: &Path, seed: u64) -> Stats {
             );
         }
         child.kill().expect("kill the child");
-        child.wait().expect("reap the child");
+        let status = child.wait().expect("reap the child");
+        let child_stderr = std::fs::read_to_string(&stderr).unwrap_or_default();
+        assert!(
+            status.signal() == Some(9) && !child_stderr.contains("panicked"),
+            "round {round}: the child was not simply killed ({status}); its stderr:\n{child_stderr}"
+        );
 
         stats.partition_temp_files +=
             (count_names(&table.join("partitions"), |n| n.ends_with(".tmp")) > 0) as u64;

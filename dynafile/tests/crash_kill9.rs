@@ -9,9 +9,9 @@
 //! and recovers, while it writes, while it checkpoints.
 //!
 //! The next child, opening the table left behind, first dumps what it finds (and what
-//! `check()` says); every few rounds the parent opens the table itself instead. The table
-//! found must be exactly the table of the last verified state plus a prefix of the
-//! killed child's writes in commit order: the prefix holds at least every write up to the last
+//! `check()` says); every few rounds the parent also opens it, checks it and closes it
+//! cleanly before that. The table found must be exactly the last verified state plus a
+//! prefix of the killed child's writes in commit order: the prefix holds at least every write up to the last
 //! acknowledged durable one (and every write before a returned `sync`), and at most every
 //! write begun. That is: every acknowledged durable write survived with its value unless a
 //! later write replaced it, no batch is half applied, nothing else changed. The table
@@ -39,6 +39,10 @@ use dynafile::{Builder, Durability, Dynafile, Item, KeyType, Value, WriteOptions
 const CHILD_TEST: &str = "crash_writer_child";
 /// Rounds of spawn, write, kill, verify (`DYNAFILE_TEST_ROUNDS` overrides it, for soaking).
 const ROUNDS: u64 = 120;
+/// The parent opens the table itself (and closes it cleanly) every this many rounds.
+const PARENT_CHECK_EVERY: u64 = 7;
+const PARTITIONS: u64 = 16;
+const SORT_KEYS: u64 = 64;
 
 fn rounds() -> u64 {
     std::env::var("DYNAFILE_TEST_ROUNDS")
@@ -46,10 +50,6 @@ fn rounds() -> u64 {
         .and_then(|rounds| rounds.parse().ok())
         .unwrap_or(ROUNDS)
 }
-/// The parent opens the table itself (and closes it cleanly) every this many rounds.
-const PARENT_CHECK_EVERY: u64 = 7;
-const PARTITIONS: u64 = 16;
-const SORT_KEYS: u64 = 64;
 
 fn builder(dir: &Path) -> Builder {
     Dynafile::builder(dir)

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::key::{KeyAttribute, KeySchema, KeyType};
-use crate::storage::{Durability, Store, StoreOptions, write_atomic};
+use crate::storage::{Durability, Store, StoreOptions, remove_atomic_leftovers, write_atomic};
 use crate::table::Dynafile;
 
 /// The on-disk format version this library writes and reads.
@@ -18,12 +18,22 @@ const LOCK_FILE: &str = "LOCK";
 /// Longest key attribute name, in bytes (DynamoDB's limit).
 const MAX_KEY_NAME_BYTES: usize = 255;
 
-/// `meta.json`: what the table is, in a form people can read.
+/// `meta.json`: what the table is, in a form people can read. Unknown fields are refused:
+/// a misspelled or damaged field name must not read as an absent optional field.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct Meta {
     pub format_version: u32,
     pub name: String,
     pub key_schema: KeySchema,
+}
+
+impl Meta {
+    /// CRC-32C of the canonical (compact) JSON of the description, which the checksummed
+    /// manifest records.
+    pub(crate) fn checksum(&self) -> u32 {
+        crc32c::crc32c(&serde_json::to_vec(self).unwrap_or_default())
+    }
 }
 
 /// Opens a table, creating it when the directory holds none.
@@ -177,6 +187,8 @@ impl Builder {
             ensure_empty(&path)?;
         }
         let lock = acquire_lock(&path)?;
+        // A process killed while writing meta.json left its temporary file.
+        remove_atomic_leftovers(&path, META_FILE)?;
         // Another process may have created the table before we held the lock.
         let (meta, create) = match read_meta(&meta_path)? {
             Some(meta) => {
@@ -210,7 +222,13 @@ impl Builder {
                 (meta, true)
             }
         };
-        let store = Store::open(&path, self.options.clone(), create)?;
+        let store = Store::open(
+            &path,
+            self.options.clone(),
+            create,
+            &meta_path,
+            meta.checksum(),
+        )?;
         Ok(Dynafile::from_parts(
             path,
             meta,

@@ -60,6 +60,7 @@ impl FromStr for KeyType {
 
 /// One key attribute of a table: its name and type.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct KeyAttribute {
     /// The attribute's name.
     pub name: String,
@@ -85,7 +86,11 @@ impl fmt::Display for KeyAttribute {
 }
 
 /// A table's primary key: a partition key and an optional sort key, fixed at creation.
+///
+/// Deserializing rejects unknown fields: a misspelled `sort_key` must not read as a table
+/// without a sort key.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct KeySchema {
     /// The partition (hash) key.
     pub partition_key: KeyAttribute,

@@ -30,7 +30,10 @@ impl Store {
             return Ok(());
         };
         let version = self.version.load_full();
-        let mut next_file_id = lock(&self.checkpoint).manifest.next_file_id;
+        let (mut next_file_id, meta_checksum) = {
+            let state = lock(&self.checkpoint);
+            (state.manifest.next_file_id, state.manifest.meta_checksum)
+        };
         let mut ranges = Vec::with_capacity(version.ranges.len());
         let mut replaced = Vec::new();
         for (index, range) in version.ranges.iter().enumerate() {
@@ -77,6 +80,7 @@ impl Store {
             checkpoint_seq: frozen.last_seq,
             next_file_id,
             ranges: ranges.iter().map(Range::meta).collect(),
+            meta_checksum,
         };
         manifest.store(&self.dir)?;
         self.install(ranges, manifest);

@@ -23,12 +23,13 @@ pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
 }
 
 /// Replaces `dir/name` with `bytes` atomically: written to a temporary file in the same
-/// directory, synced, renamed over the old file, and the directory synced.
+/// directory (`.<name>.<random>.tmp`), synced, renamed over the old file, and the directory
+/// synced.
 pub(crate) fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
     let target = dir.join(name);
     let mut temp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".tmp")
+        .prefix(&temp_prefix(name))
+        .suffix(TEMP_SUFFIX)
         .tempfile_in(dir)
         .map_err(|e| Error::io(dir, e))?;
     temp.write_all(bytes)
@@ -39,6 +40,36 @@ pub(crate) fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
     temp.persist(&target)
         .map_err(|e| Error::io(&target, e.error))?;
     sync_dir(dir)
+}
+
+const TEMP_SUFFIX: &str = ".tmp";
+
+fn temp_prefix(name: &str) -> String {
+    format!(".{name}.")
+}
+
+/// Removes the temporary files of [`write_atomic`] for `dir/name` that a process killed
+/// before its rename left behind. Only the process holding the table's lock may call it: the
+/// temporary file of a write in progress looks the same.
+pub(crate) fn remove_atomic_leftovers(dir: &Path, name: &str) -> Result<()> {
+    let prefix = temp_prefix(name);
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::io(dir, e)),
+    };
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        let file_name = entry.file_name();
+        let leftover = file_name
+            .to_str()
+            .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(TEMP_SUFFIX));
+        if leftover {
+            let path = entry.path();
+            std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+        }
+    }
+    Ok(())
 }
 
 /// Reads exactly `buf.len()` bytes at `offset`, without moving a shared cursor, so several

@@ -44,11 +44,14 @@ pub(crate) struct Manifest {
     pub next_file_id: u64,
     /// Ordered by `start`; the first starts at 0.
     pub ranges: Vec<RangeMeta>,
+    /// CRC-32C of the table's `meta.json` content (its canonical JSON), so that damage to
+    /// that human-readable file is caught too.
+    pub meta_checksum: u32,
 }
 
 impl Manifest {
     /// The manifest of a new, empty table.
-    pub(crate) fn empty() -> Manifest {
+    pub(crate) fn empty(meta_checksum: u32) -> Manifest {
         Manifest {
             checkpoint_seq: 0,
             next_file_id: 1,
@@ -57,6 +60,7 @@ impl Manifest {
                 base: None,
                 runs: Vec::new(),
             }],
+            meta_checksum,
         }
     }
 
@@ -161,6 +165,7 @@ mod tests {
         let manifest = Manifest {
             checkpoint_seq: 42,
             next_file_id: 4,
+            meta_checksum: 7,
             ranges: vec![
                 RangeMeta {
                     start: 0,

@@ -20,7 +20,7 @@ use std::time::Duration;
 
 pub use check::{CheckReport, Problem};
 pub(crate) use cursor::{Direction, KeyBounds};
-pub(crate) use fs::write_atomic;
+pub(crate) use fs::{remove_atomic_leftovers, write_atomic};
 pub(crate) use manifest::MANIFEST_FILE;
 pub(crate) use store::{PARTITIONS_DIR, Snapshot, Store, StoreIter, WAL_DIR};
 pub(crate) use wal::Op;

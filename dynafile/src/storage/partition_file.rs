@@ -190,7 +190,15 @@ impl PartitionFile {
     /// Opens a file, reading and checking its footer, index and filter.
     pub(crate) fn open(id: u64, path: &Path) -> Result<PartitionFile> {
         let corrupt = |offset: u64, reason: &str| Error::corrupt(path, Some(offset), reason);
-        let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        // Only files the manifest lists are opened: a missing one is damage to the table.
+        let file = File::open(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => Error::corrupt(
+                path,
+                None,
+                "the manifest lists this partition file, but it is missing",
+            ),
+            _ => Error::io(path, e),
+        })?;
         let length = file.metadata().map_err(|e| Error::io(path, e))?.len();
         if length < FOOTER_LEN as u64 {
             return Err(corrupt(0, "file shorter than its footer"));

@@ -19,7 +19,10 @@ use crate::storage::cache::BlockCache;
 use crate::storage::cursor::{
     ChainCursor, Cursor, Direction, FileCursor, KeyBounds, MemCursor, MergeCursor,
 };
-use crate::storage::manifest::{FileMeta, Manifest, RangeMeta, partition_id, partition_path};
+use crate::storage::fs::remove_atomic_leftovers;
+use crate::storage::manifest::{
+    FileMeta, MANIFEST_FILE, Manifest, RangeMeta, partition_id, partition_path,
+};
 use crate::storage::memtable::MemTable;
 use crate::storage::partition_file::PartitionFile;
 use crate::storage::wal::{Op, Wal, prepare_record, seal_record};
@@ -315,21 +318,41 @@ pub(crate) struct Store {
 
 impl Store {
     /// Opens the storage in `dir`, creating it when `create` is set: reads the manifest,
-    /// replays the log after it, and starts the background worker. Partition files are not
-    /// read until a read needs them.
-    pub(crate) fn open(dir: &Path, options: StoreOptions, create: bool) -> Result<Arc<Store>> {
+    /// removes the files a checkpoint killed midway left, replays the log after the
+    /// manifest, and starts the background worker. Partition files are not read until a
+    /// read needs them.
+    ///
+    /// `meta` names the table's description file and `meta_checksum` is the checksum of its
+    /// content: a new store records it, an existing one must have recorded the same, so that
+    /// damage to that file is caught.
+    pub(crate) fn open(
+        dir: &Path,
+        options: StoreOptions,
+        create: bool,
+        meta: &Path,
+        meta_checksum: u32,
+    ) -> Result<Arc<Store>> {
         let partitions_dir = dir.join(PARTITIONS_DIR);
         let wal_dir = dir.join(WAL_DIR);
         let manifest = if create {
             std::fs::create_dir_all(&partitions_dir).map_err(|e| Error::io(&partitions_dir, e))?;
             std::fs::create_dir_all(&wal_dir).map_err(|e| Error::io(&wal_dir, e))?;
-            let manifest = Manifest::empty();
+            let manifest = Manifest::empty(meta_checksum);
             manifest.store(dir)?;
             manifest
         } else {
             Manifest::load(dir)?
         };
+        if manifest.meta_checksum != meta_checksum {
+            return Err(Error::corrupt(
+                meta,
+                None,
+                "its content does not match the checksum the manifest keeps of it (a name or \
+                 key attribute was changed)",
+            ));
+        }
         remove_orphans(&partitions_dir, &manifest)?;
+        remove_atomic_leftovers(dir, MANIFEST_FILE)?;
         let (wal, recovered) = Wal::open(&wal_dir, manifest.checkpoint_seq)?;
         let active = Arc::new(MemTable::new());
         for record in recovered.records {

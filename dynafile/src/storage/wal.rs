@@ -14,7 +14,11 @@
 //!
 //! Recovery reads the segments in order. A record that is cut short or fails its checksum at
 //! the end of the last segment is the torn tail of a write that never returned: the log is
-//! truncated there. Anywhere else it is corruption.
+//! truncated there. Anywhere else it is corruption. A segment's header is synced before any
+//! record is appended, so a file no longer than a header that does not hold one is a
+//! segment whose creation was cut short (it holds nothing), and a bad header followed by
+//! more bytes is corruption. Sequence numbers run without gaps from the checkpoint's on: a
+//! record that does not follow the one before means records were lost, also corruption.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -55,6 +59,8 @@ impl Op {
 pub(crate) struct Record {
     pub seq: u64,
     pub ops: Vec<Op>,
+    /// Where the record starts in its segment.
+    pub offset: u64,
 }
 
 /// Encodes a commit's changes as a log record whose sequence number and checksum are filled
@@ -117,7 +123,7 @@ pub(crate) fn encode_record(seq: u64, ops: &[Op]) -> Result<Vec<u8>> {
     Ok(record)
 }
 
-fn decode_payload(payload: &[u8]) -> Option<Record> {
+fn decode_payload(payload: &[u8], offset: u64) -> Option<Record> {
     let seq = u64::from_le_bytes(payload.get(..8)?.try_into().ok()?);
     let mut pos = 8;
     let count = read_varint(payload, &mut pos)?;
@@ -144,7 +150,7 @@ fn decode_payload(payload: &[u8]) -> Option<Record> {
             _ => return None,
         });
     }
-    (pos == payload.len()).then_some(Record { seq, ops })
+    (pos == payload.len()).then_some(Record { seq, ops, offset })
 }
 
 fn segment_name(number: u64) -> String {
@@ -180,13 +186,24 @@ pub(crate) struct SegmentScan {
 }
 
 /// Reads every whole record of a segment.
+///
+/// A segment's header is written and synced before any record is appended to it. A file no
+/// longer than a header that does not hold a whole one is a segment whose creation was cut
+/// short: it holds nothing, wherever it is. With bytes after it, a bad header is damage.
 pub(crate) fn scan_segment(path: &Path) -> Result<SegmentScan> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     if bytes.len() < HEADER_LEN || &bytes[..8] != MAGIC {
+        if bytes.len() > HEADER_LEN {
+            return Err(Error::corrupt(
+                path,
+                Some(0),
+                "not a log segment (bad magic) although it holds records",
+            ));
+        }
         return Ok(SegmentScan {
             records: Vec::new(),
             valid_len: 0,
-            stopped: Some((0, "missing or torn segment header")),
+            stopped: None,
         });
     }
     let version = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
@@ -218,7 +235,7 @@ pub(crate) fn scan_segment(path: &Path) -> Result<SegmentScan> {
         if crc32c::crc32c(payload) != crc {
             break Some((pos as u64, "record checksum mismatch"));
         }
-        let Some(record) = decode_payload(payload) else {
+        let Some(record) = decode_payload(payload, pos as u64) else {
             break Some((pos as u64, "malformed record"));
         };
         if records
@@ -315,16 +332,29 @@ impl Wal {
             {
                 covered.push(path.clone());
             }
+            // Every commit takes the next sequence number, so the records after the
+            // checkpoint continue it without a gap: a gap means records were lost.
             for record in scan.records {
-                if record.seq <= last_seq {
-                    if record.seq > checkpoint_seq {
+                if record.seq <= checkpoint_seq {
+                    // Checkpointed: a segment the last checkpoint did not get to delete.
+                    if last_seq > checkpoint_seq {
                         return Err(Error::corrupt(
                             path,
-                            None,
+                            Some(record.offset),
                             "log sequence numbers repeat across segments",
                         ));
                     }
                     continue;
+                }
+                if record.seq != last_seq + 1 {
+                    return Err(Error::corrupt(
+                        path,
+                        Some(record.offset),
+                        format!(
+                            "log records are missing: sequence number {} follows {last_seq}",
+                            record.seq
+                        ),
+                    ));
                 }
                 last_seq = record.seq;
                 records.push(record);
@@ -502,11 +532,13 @@ mod tests {
         wal.sync_to(2).unwrap();
         drop(wal);
         let (_wal, recovered) = Wal::open(dir.path(), 1).unwrap();
+        let first_len = encode_record(1, &[put("a", "1")]).unwrap().len();
         assert_eq!(
             recovered.records,
             vec![Record {
                 seq: 2,
-                ops: vec![put("b", "2"), Op::Delete { key: b"a".to_vec() }]
+                ops: vec![put("b", "2"), Op::Delete { key: b"a".to_vec() }],
+                offset: (HEADER_LEN + first_len) as u64,
             }]
         );
         assert_eq!(recovered.last_seq, 2);

@@ -2,12 +2,14 @@
 
 use std::sync::Arc;
 
+use std::ops::Bound;
+
 use crate::error::Result;
 use crate::filter::{Filter, all_match};
 use crate::item::Item;
 use crate::key::Key;
-use crate::storage::StoreIter;
-use crate::table::Table;
+use crate::storage::{Direction, KeyBounds, StoreIter};
+use crate::table::{Dynafile, Table};
 
 /// Items read by a query or scan, streamed from storage in order; nothing is collected
 /// first. Iterating yields `Result<Item>`: a read error ends the iteration.
@@ -41,13 +43,58 @@ pub struct Page {
     pub last_evaluated_key: Option<Key>,
 }
 
-/// Refuses a limit of 0, as DynamoDB does: it would read nothing and report no last
-/// evaluated key, telling a caller who pages that nothing is left.
-pub(crate) fn check_limit(limit: Option<usize>) -> Result<()> {
-    if limit == Some(0) {
-        return Err(crate::Error::validation("the limit must be at least 1"));
+/// What queries and scans share: direction, limit, resume point and filters.
+#[derive(Clone, Default)]
+pub(crate) struct ReadOptions {
+    pub reverse: bool,
+    pub limit: Option<usize>,
+    pub start_after: Option<Key>,
+    pub filters: Vec<Filter>,
+}
+
+impl ReadOptions {
+    /// Narrows `bounds` to the keys after `start` (an encoded resume key) in the read's
+    /// direction.
+    pub(crate) fn resume_after(&self, bounds: &KeyBounds, start: &[u8]) -> KeyBounds {
+        if self.reverse {
+            bounds.clamp(Bound::Unbounded, Bound::Excluded(start))
+        } else {
+            bounds.clamp(Bound::Excluded(start), Bound::Unbounded)
+        }
     }
-    Ok(())
+
+    /// Reads the keys within `bounds` from one snapshot of `db`'s table.
+    pub(crate) fn read(
+        &self,
+        db: &Dynafile,
+        bounds: impl FnOnce() -> Result<KeyBounds>,
+    ) -> Result<Items> {
+        // A limit of 0 is refused, as DynamoDB does: it would read nothing and report no last
+        // evaluated key, telling a caller who pages that nothing is left.
+        if self.limit == Some(0) {
+            return Err(crate::Error::validation("the limit must be at least 1"));
+        }
+        let bounds = bounds()?;
+        let direction = if self.reverse {
+            Direction::Reverse
+        } else {
+            Direction::Forward
+        };
+        let table = Arc::clone(&db.table);
+        let inner = table.store.snapshot().iter(bounds, direction)?;
+        Ok(Items::new(table, inner, self.filters.clone(), self.limit))
+    }
+}
+
+impl std::fmt::Debug for ReadOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadOptions")
+            .field("reverse", &self.reverse)
+            .field("limit", &self.limit)
+            .field("start_after", &self.start_after)
+            .field("filters", &self.filters.len())
+            .finish()
+    }
 }
 
 impl Items {

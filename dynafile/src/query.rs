@@ -6,11 +6,11 @@ use std::sync::Arc;
 use crate::error::{Error, Result};
 use crate::filter::Filter;
 use crate::item::Item;
-use crate::items::{Items, Page, check_limit};
+use crate::items::{Items, Page, ReadOptions};
 use crate::key::{
     Key, KeyType, SortCondition, encode_key, encode_sort_value, partition_prefix, prefix_successor,
 };
-use crate::storage::{Direction, KeyBounds};
+use crate::storage::KeyBounds;
 use crate::table::Dynafile;
 use crate::value::Value;
 
@@ -40,10 +40,7 @@ pub struct Query {
     db: Dynafile,
     partition: Value,
     sort: Option<SortCondition>,
-    reverse: bool,
-    limit: Option<usize>,
-    start_after: Option<Key>,
-    filters: Vec<Filter>,
+    options: ReadOptions,
 }
 
 impl Query {
@@ -52,10 +49,7 @@ impl Query {
             db,
             partition,
             sort: None,
-            reverse: false,
-            limit: None,
-            start_after: None,
-            filters: Vec::new(),
+            options: ReadOptions::default(),
         }
     }
 
@@ -102,33 +96,35 @@ impl Query {
 
     /// Descending sort key order (DynamoDB's `ScanIndexForward: false`).
     pub fn reverse(mut self) -> Query {
-        self.reverse = true;
+        self.options.reverse = true;
         self
     }
 
     /// Ascending (`true`, the default) or descending order, as DynamoDB's `ScanIndexForward`.
     pub fn scan_index_forward(mut self, forward: bool) -> Query {
-        self.reverse = !forward;
+        self.options.reverse = !forward;
         self
     }
 
     /// Reads at most `limit` items (counted before the filter, as DynamoDB's `Limit`). A
     /// limit of 0 is refused when the read runs, as DynamoDB refuses it.
     pub fn limit(mut self, limit: usize) -> Query {
-        self.limit = Some(limit);
+        self.options.limit = Some(limit);
         self
     }
 
     /// Starts after this key (DynamoDB's `ExclusiveStartKey`): pass the
     /// `last_evaluated_key` of the previous page; `None` starts at the beginning.
     pub fn start_after(mut self, key: impl Into<Option<Key>>) -> Query {
-        self.start_after = key.into();
+        self.options.start_after = key.into();
         self
     }
 
     /// Keeps only the items for which `predicate` is true. Several filters must all hold.
     pub fn filter(mut self, predicate: impl Fn(&Item) -> bool + Send + Sync + 'static) -> Query {
-        self.filters.push(Filter::Predicate(Arc::new(predicate)));
+        self.options
+            .filters
+            .push(Filter::Predicate(Arc::new(predicate)));
         self
     }
 
@@ -207,17 +203,14 @@ impl Query {
                 }
             };
         }
-        if let Some(key) = &self.start_after {
+        if let Some(key) = &self.options.start_after {
             let start = encode_key(schema, key)?;
             if !start.starts_with(&prefix) {
                 return Err(Error::validation(
                     "the start key is not in the queried partition",
                 ));
             }
-            bounds = match self.reverse {
-                false => bounds.clamp(Bound::Excluded(&start), Bound::Unbounded),
-                true => bounds.clamp(Bound::Unbounded, Bound::Excluded(&start)),
-            };
+            bounds = self.options.resume_after(&bounds, &start);
         }
         Ok(bounds)
     }
@@ -225,16 +218,7 @@ impl Query {
     /// Runs the query. Errors in the query itself (a wrongly typed key, a sort condition on
     /// a table without sort key) are returned here.
     pub fn iter(&self) -> Result<Items> {
-        check_limit(self.limit)?;
-        let bounds = self.bounds()?;
-        let direction = if self.reverse {
-            Direction::Reverse
-        } else {
-            Direction::Forward
-        };
-        let table = Arc::clone(&self.db.table);
-        let inner = table.store.snapshot().iter(bounds, direction)?;
-        Ok(Items::new(table, inner, self.filters.clone(), self.limit))
+        self.options.read(&self.db, || self.bounds())
     }
 
     /// Runs the query and collects one page.
@@ -258,10 +242,7 @@ impl std::fmt::Debug for Query {
         f.debug_struct("Query")
             .field("partition", &self.partition)
             .field("sort", &self.sort)
-            .field("reverse", &self.reverse)
-            .field("limit", &self.limit)
-            .field("start_after", &self.start_after)
-            .field("filters", &self.filters.len())
+            .field("options", &self.options)
             .finish_non_exhaustive()
     }
 }

@@ -6,9 +6,9 @@ use std::sync::Arc;
 use crate::error::{Error, Result};
 use crate::filter::Filter;
 use crate::item::Item;
-use crate::items::{Items, Page, check_limit};
+use crate::items::{Items, Page, ReadOptions};
 use crate::key::{Key, encode_key};
-use crate::storage::{Direction, KeyBounds};
+use crate::storage::KeyBounds;
 use crate::table::Dynafile;
 
 /// Most segments a scan may be split into (DynamoDB's limit).
@@ -43,10 +43,7 @@ pub const MAX_SEGMENTS: u32 = 1_000_000;
 pub struct Scan {
     db: Dynafile,
     segment: Option<(u32, u32)>,
-    reverse: bool,
-    limit: Option<usize>,
-    start_after: Option<Key>,
-    filters: Vec<Filter>,
+    options: ReadOptions,
 }
 
 impl Scan {
@@ -54,10 +51,7 @@ impl Scan {
         Scan {
             db,
             segment: None,
-            reverse: false,
-            limit: None,
-            start_after: None,
-            filters: Vec::new(),
+            options: ReadOptions::default(),
         }
     }
 
@@ -70,26 +64,28 @@ impl Scan {
 
     /// Scans in reverse table order (an extension: DynamoDB's scans have no order).
     pub fn reverse(mut self) -> Scan {
-        self.reverse = true;
+        self.options.reverse = true;
         self
     }
 
     /// Reads at most `limit` items (counted before the filter, as DynamoDB's `Limit`). A
     /// limit of 0 is refused when the read runs, as DynamoDB refuses it.
     pub fn limit(mut self, limit: usize) -> Scan {
-        self.limit = Some(limit);
+        self.options.limit = Some(limit);
         self
     }
 
     /// Starts after this key (DynamoDB's `ExclusiveStartKey`); `None` starts at the beginning.
     pub fn start_after(mut self, key: impl Into<Option<Key>>) -> Scan {
-        self.start_after = key.into();
+        self.options.start_after = key.into();
         self
     }
 
     /// Keeps only the items for which `predicate` is true. Several filters must all hold.
     pub fn filter(mut self, predicate: impl Fn(&Item) -> bool + Send + Sync + 'static) -> Scan {
-        self.filters.push(Filter::Predicate(Arc::new(predicate)));
+        self.options
+            .filters
+            .push(Filter::Predicate(Arc::new(predicate)));
         self
     }
 
@@ -112,7 +108,7 @@ impl Scan {
                 bounds.end = Bound::Excluded(high.to_be_bytes().to_vec());
             }
         }
-        if let Some(key) = &self.start_after {
+        if let Some(key) = &self.options.start_after {
             let start = encode_key(self.db.key_schema(), key)?;
             // Keys begin with their hash, so segment bounds compare directly with keys.
             if !bounds.after_start(&start) || !bounds.before_end(&start) {
@@ -120,26 +116,14 @@ impl Scan {
                     "the start key is not in the scanned segment",
                 ));
             }
-            bounds = match self.reverse {
-                false => bounds.clamp(Bound::Excluded(&start), Bound::Unbounded),
-                true => bounds.clamp(Bound::Unbounded, Bound::Excluded(&start)),
-            };
+            bounds = self.options.resume_after(&bounds, &start);
         }
         Ok(bounds)
     }
 
     /// Runs the scan.
     pub fn iter(&self) -> Result<Items> {
-        check_limit(self.limit)?;
-        let bounds = self.bounds()?;
-        let direction = if self.reverse {
-            Direction::Reverse
-        } else {
-            Direction::Forward
-        };
-        let table = Arc::clone(&self.db.table);
-        let inner = table.store.snapshot().iter(bounds, direction)?;
-        Ok(Items::new(table, inner, self.filters.clone(), self.limit))
+        self.options.read(&self.db, || self.bounds())
     }
 
     /// Runs the scan and collects one page.
@@ -170,10 +154,7 @@ impl std::fmt::Debug for Scan {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Scan")
             .field("segment", &self.segment)
-            .field("reverse", &self.reverse)
-            .field("limit", &self.limit)
-            .field("start_after", &self.start_after)
-            .field("filters", &self.filters.len())
+            .field("options", &self.options)
             .finish_non_exhaustive()
     }
 }

@@ -14,7 +14,8 @@ use std::path::{Path, PathBuf};
 
 use crash_support::{
     LOG_HEADER_LEN, Rng, child_command, child_param, copy_dir, is_child, log_record_offsets,
-    log_segments, partition_files, truncate, wait_success, xor_byte,
+    log_segments, partition_files, start_log_segment, trim_log_segments, truncate, wait_success,
+    xor_byte,
 };
 use dynafile::{Dynafile, Error, Item, KeyType, Result, item};
 
@@ -477,6 +478,9 @@ fn log_writer_child() {
 fn two_segment_table(work: &Path) -> (PathBuf, Vec<PathBuf>, Vec<Item>) {
     let table = work.join("table");
     for tag in ["first", "second"] {
+        if tag == "second" {
+            start_log_segment(&table);
+        }
         let stderr = work.join(format!("{tag}.stderr"));
         let child = child_command(
             "log_writer_child",
@@ -490,6 +494,7 @@ fn two_segment_table(work: &Path) -> (PathBuf, Vec<PathBuf>, Vec<Item>) {
         .expect("spawn");
         wait_success(child, &stderr);
     }
+    trim_log_segments(&table);
     let segments = log_segments(&table);
     assert_eq!(segments.len(), 2, "two log segments: {segments:?}");
     for segment in &segments {

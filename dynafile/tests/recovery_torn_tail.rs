@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use crash_support::{
     Rng, append, child_command, child_param, copy_dir, is_child, log_record_offsets, log_segments,
-    truncate, wait_success,
+    trim_log_segments, truncate, wait_success,
 };
 use dynafile::{Durability, Dynafile, Item, KeyType, Value, WriteOptions, item};
 
@@ -224,6 +224,7 @@ fn write_commits(work: &Path, last: &str) -> (PathBuf, PathBuf) {
         ],
         work,
     );
+    trim_log_segments(&table);
     let segments = log_segments(&table);
     let segment = segments.last().expect("a log segment").clone();
     assert_eq!(

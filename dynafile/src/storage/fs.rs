@@ -99,3 +99,27 @@ pub(crate) fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> io::Res
         Ok(())
     }
 }
+
+/// Writes all of `buf` at `offset`, without moving a shared cursor.
+pub(crate) fn write_all_at(file: &File, buf: &[u8], offset: u64) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::FileExt::write_all_at(file, buf, offset)
+    }
+    #[cfg(windows)]
+    {
+        let mut done = 0;
+        while done < buf.len() {
+            let n = std::os::windows::fs::FileExt::seek_write(
+                file,
+                &buf[done..],
+                offset + done as u64,
+            )?;
+            if n == 0 {
+                return Err(io::Error::new(io::ErrorKind::WriteZero, "could not write"));
+            }
+            done += n;
+        }
+        Ok(())
+    }
+}

@@ -2,12 +2,16 @@
 //! returns (under `Durability::Immediate`).
 //!
 //! ```text
-//! segment := "DYNAWAL1" version (u32 LE) reserved (u32) record*
+//! segment := "DYNAWAL1" version (u32 LE) reserved (u32) record* zeros
 //! record  := length (u32 LE) crc32c of payload (u32 LE) payload
 //! payload := seq (u64 LE) varint(op count) op*
 //! op      := 1 varint(key len) key varint(value len) value      (put)
 //!          | 2 varint(key len) key                              (delete)
 //! ```
+//! A segment grows ahead of its records in zero-filled steps, so that most syncs need not
+//! record a new file size; its data ends at the first all-zero record header. Reopening a
+//! table appends to its last segment; a checkpoint starts a new one.
+//!
 //! Group commit: committers append their records to a shared buffer; the first one to need
 //! a sync becomes the leader, writes everything buffered and syncs once, and everyone whose
 //! record was in that write returns. Concurrent writers share syncs.
@@ -21,13 +25,13 @@
 //! record that does not follow the one before means records were lost, also corruption.
 
 use std::fs::{File, OpenOptions};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use crate::encoding::{read_varint, write_varint};
 use crate::error::{Error, Result};
-use crate::storage::fs::sync_dir;
+use crate::storage::fs::{sync_dir, write_all_at};
 
 const MAGIC: &[u8; 8] = b"DYNAWAL1";
 const VERSION: u32 = 1;
@@ -190,10 +194,18 @@ pub(crate) struct SegmentScan {
 /// A segment's header is written and synced before any record is appended to it. A file no
 /// longer than a header that does not hold a whole one is a segment whose creation was cut
 /// short: it holds nothing, wherever it is. With bytes after it, a bad header is damage.
+///
+/// Segments grow ahead of their records (see [`PREALLOCATE_BYTES`]), so a segment's data
+/// ends at the first record header that is all zeros: no record has length 0. The file is
+/// read sequentially up to there, not whole.
 pub(crate) fn scan_segment(path: &Path) -> Result<SegmentScan> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    if bytes.len() < HEADER_LEN || &bytes[..8] != MAGIC {
-        if bytes.len() > HEADER_LEN {
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let length = file.metadata().map_err(|e| Error::io(path, e))?.len();
+    let mut reader = std::io::BufReader::with_capacity(64 * 1024, file);
+    let mut header = [0u8; HEADER_LEN];
+    let got = read_up_to(&mut reader, &mut header).map_err(|e| Error::io(path, e))?;
+    if got < HEADER_LEN || &header[..8] != MAGIC {
+        if length > HEADER_LEN as u64 {
             return Err(Error::corrupt(
                 path,
                 Some(0),
@@ -206,7 +218,7 @@ pub(crate) fn scan_segment(path: &Path) -> Result<SegmentScan> {
             stopped: None,
         });
     }
-    let version = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
+    let version = u32::from_le_bytes([header[8], header[9], header[10], header[11]]);
     if version != VERSION {
         return Err(Error::Incompatible {
             path: path.to_owned(),
@@ -215,49 +227,100 @@ pub(crate) fn scan_segment(path: &Path) -> Result<SegmentScan> {
         });
     }
     let mut records = Vec::new();
-    let mut pos = HEADER_LEN;
+    let mut pos = HEADER_LEN as u64;
     let stopped = loop {
-        if pos == bytes.len() {
+        let mut record_header = [0u8; RECORD_HEADER_LEN];
+        let got = read_up_to(&mut reader, &mut record_header).map_err(|e| Error::io(path, e))?;
+        if record_header[..got].iter().all(|&b| b == 0)
+            && (got == 0 || got == RECORD_HEADER_LEN || pos + got as u64 == length)
+        {
+            // The end of the file, or of the data in the space grown ahead of it.
             break None;
         }
-        let Some(header) = bytes.get(pos..pos + RECORD_HEADER_LEN) else {
-            break Some((pos as u64, "record header cut short"));
-        };
-        let length = u32::from_le_bytes([header[0], header[1], header[2], header[3]]) as usize;
-        let crc = u32::from_le_bytes([header[4], header[5], header[6], header[7]]);
-        if length > MAX_RECORD_BYTES {
-            break Some((pos as u64, "record length out of range"));
+        if got < RECORD_HEADER_LEN {
+            break Some((pos, "record header cut short"));
         }
-        let start = pos + RECORD_HEADER_LEN;
-        let Some(payload) = bytes.get(start..start + length) else {
-            break Some((pos as u64, "record cut short"));
-        };
-        if crc32c::crc32c(payload) != crc {
-            break Some((pos as u64, "record checksum mismatch"));
+        let h = record_header;
+        let record_len = u32::from_le_bytes([h[0], h[1], h[2], h[3]]) as usize;
+        let crc = u32::from_le_bytes([h[4], h[5], h[6], h[7]]);
+        let start = pos + RECORD_HEADER_LEN as u64;
+        if record_len > MAX_RECORD_BYTES || start + record_len as u64 > length {
+            break Some((pos, "record cut short or its length out of range"));
         }
-        let Some(record) = decode_payload(payload, pos as u64) else {
-            break Some((pos as u64, "malformed record"));
+        let mut payload = vec![0u8; record_len];
+        if read_up_to(&mut reader, &mut payload).map_err(|e| Error::io(path, e))? < record_len {
+            break Some((pos, "record cut short"));
+        }
+        if crc32c::crc32c(&payload) != crc {
+            break Some((pos, "record checksum mismatch"));
+        }
+        let Some(record) = decode_payload(&payload, pos) else {
+            break Some((pos, "malformed record"));
         };
         if records
             .last()
             .is_some_and(|last: &Record| last.seq >= record.seq)
         {
-            break Some((pos as u64, "record sequence numbers out of order"));
+            break Some((pos, "record sequence numbers out of order"));
         }
         records.push(record);
-        pos = start + length;
+        pos = start + record_len as u64;
     };
     Ok(SegmentScan {
         records,
-        valid_len: pos as u64,
+        valid_len: pos,
         stopped,
     })
 }
+
+/// Reads until `buf` is full or the input ends; returns the bytes read.
+fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut done = 0;
+    while done < buf.len() {
+        match reader.read(&mut buf[done..]) {
+            Ok(0) => break,
+            Ok(n) => done += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(done)
+}
+
+/// A segment grows this much ahead of its records (as a sparse extension), so that most
+/// syncs write into the file's existing length: a sync that must also record a larger file
+/// size costs a journal commit on top (measured on ext4: 3,900 against 5,500 syncs/s).
+pub(crate) const PREALLOCATE_BYTES: u64 = 1 << 20;
 
 struct Segment {
     number: u64,
     path: PathBuf,
     file: File,
+    /// Where the next record goes: the end of the data.
+    written: u64,
+    /// The file's length, grown ahead of `written`.
+    allocated: u64,
+}
+
+impl Segment {
+    /// Appends `bytes` at the end of the data and syncs, growing the file ahead first when
+    /// they do not fit.
+    fn append_and_sync(&mut self, bytes: &[u8]) -> Result<()> {
+        let end = self.written + bytes.len() as u64;
+        if end > self.allocated {
+            let grown = end.next_multiple_of(PREALLOCATE_BYTES) + PREALLOCATE_BYTES;
+            self.file
+                .set_len(grown)
+                .map_err(|e| Error::io(&self.path, e))?;
+            self.allocated = grown;
+        }
+        write_all_at(&self.file, bytes, self.written).map_err(|e| Error::io(&self.path, e))?;
+        self.file
+            .sync_data()
+            .map_err(|e| Error::io(&self.path, e))?;
+        self.written = end;
+        Ok(())
+    }
 }
 
 fn create_segment(dir: &Path, number: u64) -> Result<Segment> {
@@ -274,7 +337,36 @@ fn create_segment(dir: &Path, number: u64) -> Result<Segment> {
     file.write_all(&header).map_err(|e| Error::io(&path, e))?;
     file.sync_all().map_err(|e| Error::io(&path, e))?;
     sync_dir(dir)?;
-    Ok(Segment { number, path, file })
+    Ok(Segment {
+        number,
+        path,
+        file,
+        written: HEADER_LEN as u64,
+        allocated: HEADER_LEN as u64,
+    })
+}
+
+/// Opens an existing segment to append after its `valid_len` bytes of whole records,
+/// clearing whatever follows them (a torn tail).
+fn reopen_segment(number: u64, path: &Path, valid_len: u64, torn: bool) -> Result<Segment> {
+    let file = OpenOptions::new()
+        .write(true)
+        .open(path)
+        .map_err(|e| Error::io(path, e))?;
+    let mut allocated = file.metadata().map_err(|e| Error::io(path, e))?.len();
+    if torn {
+        // Cut the torn bytes off, so that nothing after the new records can pass for one.
+        file.set_len(valid_len).map_err(|e| Error::io(path, e))?;
+        file.sync_all().map_err(|e| Error::io(path, e))?;
+        allocated = valid_len;
+    }
+    Ok(Segment {
+        number,
+        path: path.to_owned(),
+        file,
+        written: valid_len,
+        allocated,
+    })
 }
 
 struct Pending {
@@ -315,7 +407,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Wal {
     /// Opens the log in `dir`: replays the records after `checkpoint_seq`, drops a torn tail,
-    /// and starts a new segment for writes.
+    /// and goes on appending to the last segment (a new one when there is none).
     pub(crate) fn open(dir: &Path, checkpoint_seq: u64) -> Result<(Wal, Recovered)> {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         let segments = list_segments(dir)?;
@@ -323,12 +415,15 @@ impl Wal {
         let mut last_seq = checkpoint_seq;
         let last_index = segments.len().saturating_sub(1);
         let mut covered = Vec::new();
-        for (index, (_, path)) in segments.iter().enumerate() {
+        let mut reusable = None;
+        for (index, (number, path)) in segments.iter().enumerate() {
             let scan = scan_segment(path)?;
-            if scan
-                .records
-                .iter()
-                .all(|record| record.seq <= checkpoint_seq)
+            let has_header = scan.valid_len > 0;
+            if index != last_index
+                && scan
+                    .records
+                    .iter()
+                    .all(|record| record.seq <= checkpoint_seq)
             {
                 covered.push(path.clone());
             }
@@ -359,23 +454,29 @@ impl Wal {
                 last_seq = record.seq;
                 records.push(record);
             }
-            if let Some((offset, reason)) = scan.stopped {
-                if index != last_index {
-                    return Err(Error::corrupt(path, Some(offset), reason));
-                }
-                if scan.valid_len > 0 {
-                    let file = OpenOptions::new()
-                        .write(true)
-                        .open(path)
-                        .map_err(|e| Error::io(path, e))?;
-                    file.set_len(scan.valid_len)
-                        .map_err(|e| Error::io(path, e))?;
-                    file.sync_all().map_err(|e| Error::io(path, e))?;
+            if let Some((offset, reason)) = scan.stopped
+                && index != last_index
+            {
+                return Err(Error::corrupt(path, Some(offset), reason));
+            }
+            if index == last_index {
+                if has_header {
+                    reusable = Some(reopen_segment(
+                        *number,
+                        path,
+                        scan.valid_len,
+                        scan.stopped.is_some(),
+                    )?);
+                } else {
+                    // Its creation was cut short: it holds nothing.
+                    covered.push(path.clone());
                 }
             }
         }
-        let next_number = segments.last().map_or(1, |(number, _)| number + 1);
-        let segment = create_segment(dir, next_number)?;
+        let segment = match reusable {
+            Some(segment) => segment,
+            None => create_segment(dir, segments.last().map_or(1, |(number, _)| number + 1))?,
+        };
         // Segments holding nothing after the checkpoint are no longer needed.
         for path in &covered {
             std::fs::remove_file(path).map_err(|e| Error::io(path, e))?;
@@ -464,14 +565,7 @@ impl Wal {
             (std::mem::take(&mut pending.bytes), pending.last_seq)
         };
         if !bytes.is_empty() {
-            segment
-                .file
-                .write_all(&bytes)
-                .map_err(|e| Error::io(&segment.path, e))?;
-            segment
-                .file
-                .sync_data()
-                .map_err(|e| Error::io(&segment.path, e))?;
+            segment.append_and_sync(&bytes)?;
         }
         Ok(last_seq)
     }
@@ -556,8 +650,11 @@ mod tests {
         drop(wal);
         let segments = list_segments(dir.path()).unwrap();
         let full = std::fs::read(&segments[0].1).unwrap();
-        let second_start = full.len() - second.len();
-        for cut in second_start..full.len() {
+        // The segment grew ahead of its records: the data ends before the file does.
+        let second_start = HEADER_LEN + first.len();
+        let data_end = second_start + second.len();
+        assert!(full[data_end..].iter().all(|&b| b == 0));
+        for cut in second_start..data_end {
             let copy = tempfile::tempdir().unwrap();
             std::fs::write(copy.path().join(segment_name(1)), &full[..cut]).unwrap();
             let (_wal, recovered) = Wal::open(copy.path(), 0).unwrap();
@@ -583,12 +680,50 @@ mod tests {
         drop(wal);
         let first = dir.path().join(segment_name(1));
         let mut bytes = std::fs::read(&first).unwrap();
-        let last = bytes.len() - 1;
-        bytes[last] ^= 0xff;
+        // A byte inside the first segment's one record.
+        bytes[HEADER_LEN + RECORD_HEADER_LEN + 3] ^= 0xff;
         std::fs::write(&first, bytes).unwrap();
         assert!(matches!(
             Wal::open(dir.path(), 0),
             Err(Error::Corrupt { .. })
         ));
+    }
+
+    #[test]
+    fn space_grown_ahead_ends_a_segment_and_reopening_appends_to_the_last() {
+        let dir = tempfile::tempdir().unwrap();
+        let (wal, _) = Wal::open(dir.path(), 0).unwrap();
+        wal.append(1, &encode_record(1, &[put("a", "1")]).unwrap());
+        wal.sync_to(1).unwrap();
+        // The first segment keeps its zero-filled space when the log moves on.
+        wal.rotate().unwrap();
+        wal.append(2, &encode_record(2, &[put("b", "2")]).unwrap());
+        wal.sync_to(2).unwrap();
+        drop(wal);
+        let segments = list_segments(dir.path()).unwrap();
+        assert_eq!(segments.len(), 2);
+        assert_eq!(
+            std::fs::metadata(&segments[0].1).unwrap().len(),
+            2 * PREALLOCATE_BYTES
+        );
+
+        let (wal, recovered) = Wal::open(dir.path(), 0).unwrap();
+        assert_eq!(
+            recovered.records.iter().map(|r| r.seq).collect::<Vec<_>>(),
+            vec![1, 2]
+        );
+        wal.append(3, &encode_record(3, &[put("c", "3")]).unwrap());
+        wal.sync_to(3).unwrap();
+        drop(wal);
+        assert_eq!(
+            list_segments(dir.path()).unwrap(),
+            segments,
+            "no segment is created on reopen"
+        );
+        let (_wal, recovered) = Wal::open(dir.path(), 0).unwrap();
+        assert_eq!(
+            recovered.records.iter().map(|r| r.seq).collect::<Vec<_>>(),
+            vec![1, 2, 3]
+        );
     }
 }

@@ -219,11 +219,56 @@ pub fn log_record_offsets(segment: &Path) -> Vec<u64> {
     let mut pos = LOG_HEADER_LEN as usize;
     while pos + 8 <= bytes.len() {
         let len = u32::from_le_bytes(bytes[pos..pos + 4].try_into().expect("4 bytes")) as usize;
-        if pos + 8 + len > bytes.len() {
+        // Segments grow ahead of their records, zero-filled: a zero length ends the data.
+        if len == 0 || pos + 8 + len > bytes.len() {
             break;
         }
         offsets.push(pos as u64);
         pos += 8 + len;
     }
     offsets
+}
+
+/// The end of a log segment's data: just after its last whole record. (Segments grow ahead
+/// of their records, so the file is longer, zero-filled.)
+pub fn log_data_end(segment: &Path) -> u64 {
+    let bytes = std::fs::read(segment).expect("read the segment");
+    match log_record_offsets(segment).last() {
+        Some(&last) => {
+            let at = last as usize;
+            let len = u32::from_le_bytes(bytes[at..at + 4].try_into().expect("4 bytes")) as u64;
+            last + 8 + len
+        }
+        None => LOG_HEADER_LEN.min(bytes.len() as u64),
+    }
+}
+
+/// Cuts every log segment of a table to the end of its data, so that a segment's last byte
+/// is its last record's (the state recovery leaves after a torn tail), as the byte positions
+/// of the tests assume.
+pub fn trim_log_segments(table: &Path) {
+    for segment in log_segments(table) {
+        let end = log_data_end(&segment);
+        truncate(&segment, end);
+    }
+}
+
+/// Starts a new, empty log segment after the table's last one, as a checkpoint's rotation
+/// does: the next writer appends its records there.
+pub fn start_log_segment(table: &Path) {
+    let segments = log_segments(table);
+    let last = segments.last().expect("a log segment");
+    let number: u64 = last
+        .file_stem()
+        .and_then(|stem| stem.to_str())
+        .and_then(|stem| stem.parse().ok())
+        .expect("a numbered segment");
+    let mut header = b"DYNAWAL1".to_vec();
+    header.extend_from_slice(&1u32.to_le_bytes());
+    header.extend_from_slice(&0u32.to_le_bytes());
+    std::fs::write(
+        table.join("wal").join(format!("{:020}.log", number + 1)),
+        header,
+    )
+    .expect("write a segment header");
 }

@@ -77,7 +77,7 @@ fn common_prefix(a: &[u8], b: &[u8]) -> usize {
     a.iter().zip(b).take_while(|(x, y)| x == y).count()
 }
 
-/// Where one entry's key and value sit in [`Block::data`].
+/// Where one entry's key sits in [`Block::keys`] and its value in [`Block::raw`].
 #[derive(Clone, Copy)]
 struct EntryPos {
     key_start: u32,
@@ -86,42 +86,87 @@ struct EntryPos {
     value_len: u32,
 }
 
-/// A decoded block: full keys and values laid out in one buffer, searchable by key.
+/// A decoded block: the block as read, its keys rebuilt from their shared prefixes into one
+/// buffer of exactly their size, and the place of every entry, searchable by key. Values
+/// are not copied: they are read where they lie in the block.
 pub(crate) struct Block {
-    data: Vec<u8>,
+    raw: Vec<u8>,
+    keys: Vec<u8>,
     entries: Vec<EntryPos>,
+}
+
+fn varint(bytes: &[u8], pos: &mut usize, what: &'static str) -> Result<usize, &'static str> {
+    let value = read_varint(bytes, pos).ok_or(what)?;
+    usize::try_from(value).map_err(|_| what)
 }
 
 impl Block {
     /// Checks and decodes a block read from disk; the error says what was wrong.
-    pub(crate) fn decode(raw: &[u8]) -> Result<Block, &'static str> {
+    pub(crate) fn decode(raw: Vec<u8>) -> Result<Block, &'static str> {
         if raw.len() < 9 {
             return Err("block shorter than its header and trailer");
         }
-        let (body, crc_bytes) = raw.split_at(raw.len() - 4);
-        let stored_crc =
-            u32::from_le_bytes([crc_bytes[0], crc_bytes[1], crc_bytes[2], crc_bytes[3]]);
-        if crc32c::crc32c(body) != stored_crc {
+        let body_len = raw.len() - 4;
+        let stored_crc = u32::from_le_bytes([
+            raw[body_len],
+            raw[body_len + 1],
+            raw[body_len + 2],
+            raw[body_len + 3],
+        ]);
+        if crc32c::crc32c(&raw[..body_len]) != stored_crc {
             return Err("block checksum mismatch");
         }
-        let (entries_bytes, count_bytes) = body.split_at(body.len() - 4);
+        let entries_end = body_len - 4;
         let count = u32::from_le_bytes([
-            count_bytes[0],
-            count_bytes[1],
-            count_bytes[2],
-            count_bytes[3],
+            raw[entries_end],
+            raw[entries_end + 1],
+            raw[entries_end + 2],
+            raw[entries_end + 3],
         ]) as usize;
-        let (&compression, encoded) = entries_bytes.split_first().ok_or("empty block")?;
-        if compression != COMPRESSION_NONE {
+        if raw[0] != COMPRESSION_NONE {
             return Err("unknown block compression");
         }
+        // The entries lie in raw[1..entries_end]; positions below are offsets in `raw`.
+        let encoded = &raw[..entries_end];
         // Every entry takes at least three bytes, which bounds the allocation.
         if count > encoded.len() / 3 + 1 {
             return Err("entry count larger than the block");
         }
-        let mut data = Vec::with_capacity(encoded.len() + count * 16);
+        // First pass: check the framing and measure the keys, so their buffer is exact.
+        let mut pos = 1;
+        let mut keys_len = 0usize;
+        let mut previous_len = 0usize;
+        for index in 0..count {
+            let shared = varint(encoded, &mut pos, "truncated entry")?;
+            let unshared = varint(encoded, &mut pos, "truncated entry")?;
+            if shared > previous_len || (index == 0 && shared != 0) {
+                return Err("shared key prefix longer than the previous key");
+            }
+            pos = pos
+                .checked_add(unshared)
+                .filter(|&end| end <= encoded.len())
+                .ok_or("truncated key")?;
+            let value_field = read_varint(encoded, &mut pos).ok_or("truncated value length")?;
+            if value_field > 0 {
+                let length = usize::try_from(value_field - 1).map_err(|_| "bad value length")?;
+                pos = pos
+                    .checked_add(length)
+                    .filter(|&end| end <= encoded.len())
+                    .ok_or("truncated value")?;
+            }
+            previous_len = shared + unshared;
+            keys_len = keys_len
+                .checked_add(previous_len)
+                .ok_or("block too large")?;
+        }
+        if pos != encoded.len() {
+            return Err("trailing bytes after the last entry");
+        }
+        let to_u32 = |value: usize| u32::try_from(value).map_err(|_| "block too large");
+        // Second pass: rebuild the keys and place the values.
+        let mut keys = Vec::with_capacity(keys_len);
         let mut entries = Vec::with_capacity(count);
-        let mut pos = 0;
+        let mut pos = 1;
         let mut previous = EntryPos {
             key_start: 0,
             key_len: 0,
@@ -129,53 +174,39 @@ impl Block {
             value_len: 0,
         };
         for index in 0..count {
-            let shared = read_varint(encoded, &mut pos).ok_or("truncated entry")? as usize;
-            let unshared = read_varint(encoded, &mut pos).ok_or("truncated entry")? as usize;
-            if shared > previous.key_len as usize || (index == 0 && shared != 0) {
-                return Err("shared key prefix longer than the previous key");
-            }
-            let suffix = encoded
-                .get(pos..pos.checked_add(unshared).ok_or("bad key length")?)
-                .ok_or("truncated key")?;
-            pos += unshared;
-            let key_start = data.len();
+            let shared = varint(encoded, &mut pos, "truncated entry")?;
+            let unshared = varint(encoded, &mut pos, "truncated entry")?;
+            let key_start = keys.len();
             let previous_start = previous.key_start as usize;
-            data.extend_from_within(previous_start..previous_start + shared);
-            data.extend_from_slice(suffix);
+            keys.extend_from_within(previous_start..previous_start + shared);
+            keys.extend_from_slice(&encoded[pos..pos + unshared]);
+            pos += unshared;
             let key_len = shared + unshared;
-            if index > 0 {
-                let previous_key =
-                    &data[previous_start..previous_start + previous.key_len as usize];
-                if previous_key >= &data[key_start..key_start + key_len] {
-                    return Err("keys out of order");
-                }
+            if index > 0
+                && keys[previous_start..previous_start + previous.key_len as usize]
+                    >= keys[key_start..key_start + key_len]
+            {
+                return Err("keys out of order");
             }
             let value_field = read_varint(encoded, &mut pos).ok_or("truncated value length")?;
             let (value_start, value_len) = if value_field == 0 {
-                (data.len(), TOMBSTONE_LEN)
+                (pos, TOMBSTONE_LEN)
             } else {
                 let length = usize::try_from(value_field - 1).map_err(|_| "bad value length")?;
-                let value = encoded
-                    .get(pos..pos.checked_add(length).ok_or("bad value length")?)
-                    .ok_or("truncated value")?;
+                let start = pos;
                 pos += length;
-                let start = data.len();
-                data.extend_from_slice(value);
-                (start, u32::try_from(length).map_err(|_| "value too large")?)
+                (start, to_u32(length)?)
             };
             let entry = EntryPos {
-                key_start: u32::try_from(key_start).map_err(|_| "block too large")?,
-                key_len: u32::try_from(key_len).map_err(|_| "key too large")?,
-                value_start: u32::try_from(value_start).map_err(|_| "block too large")?,
+                key_start: to_u32(key_start)?,
+                key_len: to_u32(key_len)?,
+                value_start: to_u32(value_start)?,
                 value_len,
             };
             entries.push(entry);
             previous = entry;
         }
-        if pos != encoded.len() {
-            return Err("trailing bytes after the last entry");
-        }
-        Ok(Block { data, entries })
+        Ok(Block { raw, keys, entries })
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -185,7 +216,7 @@ impl Block {
     /// The key of entry `index` (which must be below [`Block::len`]).
     pub(crate) fn key(&self, index: usize) -> &[u8] {
         let entry = self.entries[index];
-        &self.data[entry.key_start as usize..(entry.key_start + entry.key_len) as usize]
+        &self.keys[entry.key_start as usize..(entry.key_start + entry.key_len) as usize]
     }
 
     /// The value of entry `index`, `None` for a tombstone.
@@ -194,26 +225,29 @@ impl Block {
         if entry.value_len == TOMBSTONE_LEN {
             return None;
         }
-        Some(&self.data[entry.value_start as usize..(entry.value_start + entry.value_len) as usize])
+        Some(&self.raw[entry.value_start as usize..(entry.value_start + entry.value_len) as usize])
     }
 
     /// Index of the first entry whose key is `>= key` (`len()` when none).
     pub(crate) fn lower_bound(&self, key: &[u8]) -> usize {
         self.entries.partition_point(|entry| {
-            &self.data[entry.key_start as usize..(entry.key_start + entry.key_len) as usize] < key
+            &self.keys[entry.key_start as usize..(entry.key_start + entry.key_len) as usize] < key
         })
     }
 
     /// Index of the first entry whose key is `> key` (`len()` when none).
     pub(crate) fn upper_bound(&self, key: &[u8]) -> usize {
         self.entries.partition_point(|entry| {
-            &self.data[entry.key_start as usize..(entry.key_start + entry.key_len) as usize] <= key
+            &self.keys[entry.key_start as usize..(entry.key_start + entry.key_len) as usize] <= key
         })
     }
 
     /// Approximate bytes of memory the block holds, for the cache's budget.
     pub(crate) fn memory(&self) -> usize {
-        self.data.capacity() + self.entries.capacity() * std::mem::size_of::<EntryPos>() + 64
+        self.raw.capacity()
+            + self.keys.capacity()
+            + self.entries.capacity() * std::mem::size_of::<EntryPos>()
+            + 64
     }
 }
 
@@ -232,7 +266,7 @@ mod tests {
             builder.add(key, value.as_deref());
         }
         let raw = builder.finish();
-        let block = Block::decode(&raw).unwrap();
+        let block = Block::decode(raw).unwrap();
         assert_eq!(block.len(), 100);
         for (i, key) in keys.iter().enumerate() {
             assert_eq!(block.key(i), key.as_slice());
@@ -257,12 +291,12 @@ mod tests {
             let mut corrupt = raw.clone();
             corrupt[index] ^= 0x10;
             assert!(
-                Block::decode(&corrupt).is_err(),
+                Block::decode(corrupt).is_err(),
                 "flip at {index} must be detected"
             );
         }
         for cut in 0..raw.len() {
-            assert!(Block::decode(&raw[..cut]).is_err());
+            assert!(Block::decode(raw[..cut].to_vec()).is_err());
         }
     }
 }

@@ -32,6 +32,11 @@ impl BlockCache {
         }
     }
 
+    /// Caches a block just written.
+    pub(crate) fn insert(&self, file: u64, number: usize, block: Block) {
+        self.cache.insert((file, number), Arc::new(block));
+    }
+
     /// The cached block, or `load`'s result, which is then cached.
     pub(crate) fn get_or_load(
         &self,

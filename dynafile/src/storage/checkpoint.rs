@@ -20,7 +20,7 @@ use crate::storage::cursor::{Cursor, Direction, FileCursor, KeyBounds, MemCursor
 use crate::storage::fs::sync_dir;
 use crate::storage::manifest::{FileMeta, Manifest, partition_path};
 use crate::storage::partition_file::PartitionFileWriter;
-use crate::storage::store::{FileHandle, Range, Store, lock};
+use crate::storage::store::{FileHandle, Frozen, Range, Store, Version, lock};
 
 impl Store {
     /// Checkpoints the active memtable (if it holds anything). One checkpoint runs at a time.
@@ -32,8 +32,35 @@ impl Store {
         let version = self.version.load_full();
         let (mut next_file_id, meta_checksum) = {
             let state = lock(&self.checkpoint);
-            (state.manifest.next_file_id, state.manifest.meta_checksum)
+            (state.next_file_id, state.manifest.meta_checksum)
         };
+        let written = self.write_changes(&frozen, &version, &mut next_file_id);
+        // File ids are never reused, not even after a failure: blocks are cached by file id.
+        lock(&self.checkpoint).next_file_id = next_file_id;
+        let (ranges, replaced) = written?;
+        sync_dir(&self.partitions_dir)?;
+        let manifest = Manifest {
+            checkpoint_seq: frozen.last_seq,
+            next_file_id,
+            ranges: ranges.iter().map(Range::meta).collect(),
+            meta_checksum,
+        };
+        manifest.store(&self.dir)?;
+        self.install(ranges, manifest);
+        for handle in replaced {
+            handle.mark_obsolete();
+        }
+        self.wal.delete_segments_before(frozen.wal_segment)
+    }
+
+    /// Writes the frozen memtable's changes into new partition files; returns the new
+    /// ranges and the files they replace.
+    fn write_changes(
+        &self,
+        frozen: &Frozen,
+        version: &Version,
+        next_file_id: &mut u64,
+    ) -> Result<(Vec<Range>, Vec<Arc<FileHandle>>)> {
         let mut ranges = Vec::with_capacity(version.ranges.len());
         let mut replaced = Vec::new();
         for (index, range) in version.ranges.iter().enumerate() {
@@ -65,29 +92,17 @@ impl Store {
                 ranges.extend(self.write_base(
                     MergeCursor::new(sources, Direction::Forward),
                     range.start,
-                    &mut next_file_id,
+                    next_file_id,
                 )?);
                 replaced.extend(range.files_newest_first().cloned());
             } else {
-                let run = self.write_run(changes, &mut next_file_id)?;
+                let run = self.write_run(changes, next_file_id)?;
                 let mut updated = range.clone();
                 updated.runs.push(run);
                 ranges.push(updated);
             }
         }
-        sync_dir(&self.partitions_dir)?;
-        let manifest = Manifest {
-            checkpoint_seq: frozen.last_seq,
-            next_file_id,
-            ranges: ranges.iter().map(Range::meta).collect(),
-            meta_checksum,
-        };
-        manifest.store(&self.dir)?;
-        self.install(ranges, manifest);
-        for handle in replaced {
-            handle.mark_obsolete();
-        }
-        self.wal.delete_segments_before(frozen.wal_segment)
+        Ok((ranges, replaced))
     }
 
     fn should_merge(&self, range: &Range) -> bool {
@@ -100,22 +115,22 @@ impl Store {
         let id = *next_file_id;
         *next_file_id += 1;
         let writer = PartitionFileWriter::create(
+            id,
             partition_path(&self.partitions_dir, id),
             self.options.block_bytes,
+            Arc::clone(&self.cache),
         )?;
         Ok((id, writer))
     }
 
     fn finish(&self, id: u64, writer: PartitionFileWriter) -> Result<Arc<FileHandle>> {
         let summary = writer.finish()?;
-        Ok(FileHandle::new(
-            FileMeta {
-                id,
-                size: summary.size,
-                entries: summary.entries,
-            },
-            &self.partitions_dir,
-        ))
+        let meta = FileMeta {
+            id,
+            size: summary.size,
+            entries: summary.entries,
+        };
+        Ok(FileHandle::opened(meta, summary.opened))
     }
 
     /// Writes a range's changes as one run, tombstones included.

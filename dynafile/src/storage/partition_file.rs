@@ -28,6 +28,10 @@ const FOOTER_LEN: usize = 64;
 
 /// Writes one partition file from entries in ascending key order.
 pub(crate) struct PartitionFileWriter {
+    id: u64,
+    /// Blocks written are put in the cache: a checkpoint's data is the data just written,
+    /// the likeliest to be read next.
+    cache: Arc<BlockCache>,
     path: PathBuf,
     temp_path: PathBuf,
     out: BufWriter<File>,
@@ -42,17 +46,25 @@ pub(crate) struct PartitionFileWriter {
 }
 
 /// What a finished file holds.
-#[derive(Clone, Debug)]
 pub(crate) struct FileSummary {
     pub size: u64,
     pub entries: u64,
+    /// The file, open for reading.
+    pub opened: PartitionFile,
 }
 
 impl PartitionFileWriter {
-    pub(crate) fn create(path: PathBuf, block_target: usize) -> Result<PartitionFileWriter> {
+    pub(crate) fn create(
+        id: u64,
+        path: PathBuf,
+        block_target: usize,
+        cache: Arc<BlockCache>,
+    ) -> Result<PartitionFileWriter> {
         let temp_path = path.with_extension("dfp.tmp");
         let file = File::create(&temp_path).map_err(|e| Error::io(&temp_path, e))?;
         Ok(PartitionFileWriter {
+            id,
+            cache,
             path,
             temp_path,
             out: BufWriter::with_capacity(256 * 1024, file),
@@ -110,7 +122,14 @@ impl PartitionFileWriter {
             u32::try_from(bytes.len()).map_err(|_| Error::validation("a block exceeds 4 GiB"))?;
         self.index
             .push((std::mem::take(&mut self.block_first_key), self.offset, size));
-        self.write(&bytes)
+        self.write(&bytes)?;
+        // Decoding checks the block too. The id is never reused, even after a failed
+        // checkpoint, so no other file's block can sit under this key.
+        let block = Block::decode(bytes).map_err(|reason| {
+            Error::corrupt(&self.temp_path, Some(self.offset - u64::from(size)), reason)
+        })?;
+        self.cache.insert(self.id, self.index.len() - 1, block);
+        Ok(())
     }
 
     /// Writes index, filter and footer, syncs, and renames the file into place.
@@ -150,9 +169,30 @@ impl PartitionFileWriter {
             .map_err(|e| Error::io(&self.temp_path, e.into_error()))?;
         file.sync_all().map_err(|e| Error::io(&self.temp_path, e))?;
         std::fs::rename(&self.temp_path, &self.path).map_err(|e| Error::io(&self.path, e))?;
+        // The index and filter are in memory already: the open file needs no reading.
+        let bloom = Bloom::from_bytes(&bloom[..bloom.len() - 4])
+            .ok_or_else(|| Error::corrupt(&self.path, Some(bloom_offset), "malformed filter"))?;
+        let index = self
+            .index
+            .into_iter()
+            .map(|(first_key, offset, size)| IndexEntry {
+                first_key,
+                offset,
+                size,
+            })
+            .collect();
+        let opened = PartitionFile {
+            id: self.id,
+            path: self.path.clone(),
+            file: File::open(&self.path).map_err(|e| Error::io(&self.path, e))?,
+            index,
+            bloom,
+            entries: self.entries,
+        };
         Ok(FileSummary {
             size: self.offset,
             entries: self.entries,
+            opened,
         })
     }
 }
@@ -306,6 +346,10 @@ impl PartitionFile {
         self.entries
     }
 
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
     pub(crate) fn block_count(&self) -> usize {
         self.index.len()
     }
@@ -330,7 +374,7 @@ impl PartitionFile {
             .ok_or_else(|| Error::corrupt(&self.path, None, "block number out of range"))?;
         let mut raw = vec![0u8; entry.size as usize];
         read_exact_at(&self.file, &mut raw, entry.offset).map_err(|e| Error::io(&self.path, e))?;
-        let block = Block::decode(&raw)
+        let block = Block::decode(raw)
             .map_err(|reason| Error::corrupt(&self.path, Some(entry.offset), reason))?;
         let first_ok = block.len() > 0 && block.key(0) == entry.first_key.as_slice();
         if !first_ok {

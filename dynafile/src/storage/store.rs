@@ -49,6 +49,17 @@ pub(crate) struct FileHandle {
 }
 
 impl FileHandle {
+    /// A handle of a file just written, already open.
+    pub(crate) fn opened(meta: FileMeta, file: PartitionFile) -> Arc<FileHandle> {
+        let path = file.path().to_owned();
+        Arc::new(FileHandle {
+            meta,
+            path,
+            opened: OnceLock::from(Arc::new(file)),
+            obsolete: AtomicBool::new(false),
+        })
+    }
+
     pub(crate) fn new(meta: FileMeta, partitions_dir: &Path) -> Arc<FileHandle> {
         let path = partition_path(partitions_dir, meta.id);
         Arc::new(FileHandle {
@@ -291,6 +302,10 @@ pub(crate) struct CheckpointState {
     pub failure: Option<String>,
     /// The frozen memtable's last sequence number and log segment, until it is installed.
     pub frozen: Option<(u64, u64)>,
+    /// The id the next partition file gets. Ahead of the manifest's after a failed
+    /// checkpoint: ids are never reused while the table is open, since blocks are cached by
+    /// file id.
+    pub next_file_id: u64,
 }
 
 struct BackgroundState {
@@ -397,6 +412,7 @@ impl Store {
             }),
             commit_resumed: Condvar::new(),
             checkpoint: Mutex::new(CheckpointState {
+                next_file_id: manifest.next_file_id,
                 manifest,
                 failure: None,
                 frozen: None,

@@ -7,7 +7,7 @@ use std::ops::Bound;
 use crate::error::Result;
 use crate::filter::{Filter, all_match};
 use crate::item::Item;
-use crate::key::Key;
+use crate::key::{Key, KeyDecoder};
 use crate::storage::{Direction, KeyBounds, StoreIter};
 use crate::table::{Dynafile, Table};
 
@@ -30,6 +30,7 @@ pub struct Items {
     stopped_by_limit: bool,
     pending_error: Option<crate::Error>,
     done: bool,
+    keys: KeyDecoder,
 }
 
 /// One page of results: the items and, when more remain, the key to resume after.
@@ -114,6 +115,7 @@ impl Items {
             stopped_by_limit: false,
             pending_error: None,
             done: false,
+            keys: KeyDecoder::default(),
         }
     }
 
@@ -129,6 +131,7 @@ impl Items {
             stopped_by_limit: false,
             pending_error: Some(error),
             done: false,
+            keys: KeyDecoder::default(),
         }
     }
 
@@ -168,7 +171,7 @@ impl Items {
                 self.last_key.clear();
                 self.last_key.extend_from_slice(key);
             }
-            let item = table.decode(key, value)?;
+            let item = table.decode_with(&mut self.keys, key, value)?;
             if all_match(&self.filters, &item) {
                 return Ok(Some(item));
             }

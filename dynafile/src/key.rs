@@ -362,16 +362,39 @@ pub(crate) fn prefix_len(encoded: &[u8]) -> Option<usize> {
 /// Decodes an encoded key back into its values; `None` when the bytes are not a valid key of
 /// this schema.
 pub(crate) fn decode_key(schema: &KeySchema, encoded: &[u8]) -> Option<Key> {
-    let end = prefix_len(encoded)?;
-    let partition_bytes = &encoded[10..end];
-    let partition = decode_plain(schema.partition_key.key_type, partition_bytes)?;
-    let rest = &encoded[end..];
-    let sort = match &schema.sort_key {
-        None if rest.is_empty() => None,
-        None => return None,
-        Some(attribute) => Some(decode_sort_value(attribute.key_type, rest)?),
-    };
-    Some(Key { partition, sort })
+    KeyDecoder::default().decode(schema, encoded)
+}
+
+/// Decodes the keys a read returns in order, decoding the partition key value once for the
+/// consecutive items of a partition.
+#[derive(Default)]
+pub(crate) struct KeyDecoder {
+    prefix: Vec<u8>,
+    partition: Option<Value>,
+}
+
+impl KeyDecoder {
+    /// As [`decode_key`].
+    pub(crate) fn decode(&mut self, schema: &KeySchema, encoded: &[u8]) -> Option<Key> {
+        let end = prefix_len(encoded)?;
+        let partition = match &self.partition {
+            Some(partition) if self.prefix == encoded[..end] => partition.clone(),
+            _ => {
+                let partition = decode_plain(schema.partition_key.key_type, &encoded[10..end])?;
+                self.prefix.clear();
+                self.prefix.extend_from_slice(&encoded[..end]);
+                self.partition = Some(partition.clone());
+                partition
+            }
+        };
+        let rest = &encoded[end..];
+        let sort = match &schema.sort_key {
+            None if rest.is_empty() => None,
+            None => return None,
+            Some(attribute) => Some(decode_sort_value(attribute.key_type, rest)?),
+        };
+        Some(Key { partition, sort })
+    }
 }
 
 fn decode_plain(key_type: KeyType, bytes: &[u8]) -> Option<Value> {

@@ -9,7 +9,7 @@ use crate::builder::{Builder, Meta};
 use crate::encoding::{decode_item, encode_item};
 use crate::error::{Error, Result};
 use crate::item::Item;
-use crate::key::{IntoKey, Key, KeySchema, decode_key, encode_key, key_of_item};
+use crate::key::{IntoKey, Key, KeyDecoder, KeySchema, decode_key, encode_key, key_of_item};
 use crate::query::Query;
 use crate::scan::Scan;
 use crate::storage::{CheckReport, Durability, Op, Snapshot, Store};
@@ -293,6 +293,16 @@ impl Table {
 
     /// Rebuilds an item from its stored key and value.
     pub(crate) fn decode(&self, key: &[u8], value: &[u8]) -> Result<Item> {
+        self.decode_with(&mut KeyDecoder::default(), key, value)
+    }
+
+    /// [`Table::decode`] with a key decoder that reads keys in order.
+    pub(crate) fn decode_with(
+        &self,
+        keys: &mut KeyDecoder,
+        key: &[u8],
+        value: &[u8],
+    ) -> Result<Item> {
         let schema = self.schema();
         let mut item = decode_item(value).map_err(|e| {
             Error::corrupt(
@@ -304,7 +314,9 @@ impl Table {
                 ),
             )
         })?;
-        let decoded = self.decode_key(key)?;
+        let decoded = keys
+            .decode(schema, key)
+            .ok_or_else(|| self.undecodable_key())?;
         item.insert(schema.partition_key.name.clone(), decoded.partition);
         if let (Some(attribute), Some(sort)) = (&schema.sort_key, decoded.sort) {
             item.insert(attribute.name.clone(), sort);
@@ -313,12 +325,14 @@ impl Table {
     }
 
     pub(crate) fn decode_key(&self, key: &[u8]) -> Result<Key> {
-        decode_key(self.schema(), key).ok_or_else(|| {
-            Error::corrupt(
-                &self.path,
-                None,
-                "a stored key does not decode under the table's key schema",
-            )
-        })
+        decode_key(self.schema(), key).ok_or_else(|| self.undecodable_key())
+    }
+
+    fn undecodable_key(&self) -> Error {
+        Error::corrupt(
+            &self.path,
+            None,
+            "a stored key does not decode under the table's key schema",
+        )
     }
 }

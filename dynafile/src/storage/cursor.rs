@@ -356,25 +356,29 @@ impl Cursor for FileCursor {
 /// Merges sources given newest first: yields each key once, from the newest source that has
 /// it (tombstones included).
 pub(crate) struct MergeCursor {
+    /// The sources not yet done, newest first.
     sources: Vec<Box<dyn Cursor>>,
     direction: Direction,
     chosen: Option<usize>,
-    scratch: Vec<u8>,
 }
 
 impl MergeCursor {
-    pub(crate) fn new(sources: Vec<Box<dyn Cursor>>, direction: Direction) -> MergeCursor {
+    pub(crate) fn new(mut sources: Vec<Box<dyn Cursor>>, direction: Direction) -> MergeCursor {
+        sources.retain(|source| source.current().is_some());
         let mut merge = MergeCursor {
             sources,
             direction,
             chosen: None,
-            scratch: Vec::new(),
         };
         merge.choose();
         merge
     }
 
     fn choose(&mut self) {
+        if self.sources.len() <= 1 {
+            self.chosen = (!self.sources.is_empty()).then_some(0);
+            return;
+        }
         let mut best: Option<(usize, &[u8])> = None;
         for (index, source) in self.sources.iter().enumerate() {
             let Some((key, _)) = source.current() else {
@@ -404,18 +408,23 @@ impl Cursor for MergeCursor {
         let Some(chosen) = self.chosen else {
             return Ok(());
         };
-        self.scratch.clear();
-        if let Some((key, _)) = self.sources[chosen].current() {
-            self.scratch.extend_from_slice(key);
-        }
-        for source in &mut self.sources {
-            if source
-                .current()
-                .is_some_and(|(key, _)| key == self.scratch.as_slice())
+        // Older versions of the chosen key in other sources are skipped with it.
+        if self.sources.len() > 1 {
+            let (before, rest) = self.sources.split_at_mut(chosen);
+            if let Some((chosen_source, after)) = rest.split_first_mut()
+                && let Some((key, _)) = chosen_source.current()
             {
-                source.advance()?;
+                for source in before.iter_mut().chain(after.iter_mut()) {
+                    if source.current().is_some_and(|(other, _)| other == key) {
+                        source.advance()?;
+                    }
+                }
             }
         }
+        if let Some(source) = self.sources.get_mut(chosen) {
+            source.advance()?;
+        }
+        self.sources.retain(|source| source.current().is_some());
         self.choose();
         Ok(())
     }

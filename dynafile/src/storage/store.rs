@@ -225,6 +225,22 @@ impl Snapshot {
             };
             ranges.push((index, bounds.clamp(std::ops::Bound::Included(&low), high)));
         }
+        if let [(index, range_bounds)] = ranges.as_slice() {
+            // One range (every query): its files merge with the memtables directly.
+            for handle in version.ranges[*index].files_newest_first() {
+                let cursor = FileCursor::new(
+                    handle.file()?,
+                    Arc::clone(&self.cache),
+                    range_bounds.clone(),
+                    direction,
+                )?;
+                sources.push(Box::new(cursor));
+            }
+            return Ok(StoreIter {
+                cursor: MergeCursor::new(sources, direction),
+                started: false,
+            });
+        }
         if direction == Direction::Reverse {
             ranges.reverse();
         }

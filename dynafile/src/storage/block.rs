@@ -93,6 +93,19 @@ pub(crate) struct Block {
     raw: Vec<u8>,
     keys: Vec<u8>,
     entries: Vec<EntryPos>,
+    /// The length of the prefix all keys of the block share.
+    common_len: usize,
+    /// Per entry, the 8 bytes of its key after that prefix, as a big-endian number (zero
+    /// padded): ordered as the keys are.
+    probes: Vec<u64>,
+}
+
+/// The first 8 bytes of `bytes` as a big-endian number, zero padded.
+fn probe(bytes: &[u8]) -> u64 {
+    let mut word = [0u8; 8];
+    let n = bytes.len().min(8);
+    word[..n].copy_from_slice(&bytes[..n]);
+    u64::from_be_bytes(word)
 }
 
 fn varint(bytes: &[u8], pos: &mut usize, what: &'static str) -> Result<usize, &'static str> {
@@ -206,7 +219,34 @@ impl Block {
             entries.push(entry);
             previous = entry;
         }
-        Ok(Block { raw, keys, entries })
+        // Sorted keys between the first and the last share what those two share.
+        let common_len = match (entries.first(), entries.last()) {
+            (Some(first), Some(last)) => {
+                let key =
+                    |e: &EntryPos| &keys[e.key_start as usize..(e.key_start + e.key_len) as usize];
+                key(first)
+                    .iter()
+                    .zip(key(last))
+                    .take_while(|(a, b)| a == b)
+                    .count()
+            }
+            _ => 0,
+        };
+        let probes = entries
+            .iter()
+            .map(|e| {
+                probe(
+                    &keys[(e.key_start as usize + common_len)..(e.key_start + e.key_len) as usize],
+                )
+            })
+            .collect();
+        Ok(Block {
+            raw,
+            keys,
+            entries,
+            common_len,
+            probes,
+        })
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -230,16 +270,41 @@ impl Block {
 
     /// Index of the first entry whose key is `>= key` (`len()` when none).
     pub(crate) fn lower_bound(&self, key: &[u8]) -> usize {
-        self.entries.partition_point(|entry| {
-            &self.keys[entry.key_start as usize..(entry.key_start + entry.key_len) as usize] < key
-        })
+        self.search(key, |entry| entry < key)
     }
 
     /// Index of the first entry whose key is `> key` (`len()` when none).
     pub(crate) fn upper_bound(&self, key: &[u8]) -> usize {
-        self.entries.partition_point(|entry| {
-            &self.keys[entry.key_start as usize..(entry.key_start + entry.key_len) as usize] <= key
-        })
+        self.search(key, |entry| entry <= key)
+    }
+
+    /// The first index whose key is not `before` the searched one. The search runs over the
+    /// dense `probes` first (8 bytes a key, after the prefix every key of the block shares),
+    /// so that it touches few cache lines, and compares whole keys only among keys whose
+    /// probes equal the searched key's.
+    fn search(&self, key: &[u8], before: impl Fn(&[u8]) -> bool) -> usize {
+        let Some(first) = self.entries.first() else {
+            return 0;
+        };
+        let common =
+            &self.keys[first.key_start as usize..first.key_start as usize + self.common_len];
+        if !key.starts_with(common) {
+            // The key lies outside the block's prefix: before all of its keys, or after.
+            return if before(self.key(0)) { self.len() } else { 0 };
+        }
+        let target = probe(&key[self.common_len..]);
+        let low = self.probes.partition_point(|&p| p < target);
+        let high = low + self.probes[low..].partition_point(|&p| p == target);
+        let (mut low, mut high) = (low, high);
+        while low < high {
+            let middle = low + (high - low) / 2;
+            if before(self.key(middle)) {
+                low = middle + 1;
+            } else {
+                high = middle;
+            }
+        }
+        low
     }
 
     /// Approximate bytes of memory the block holds, for the cache's budget.
@@ -247,6 +312,7 @@ impl Block {
         self.raw.capacity()
             + self.keys.capacity()
             + self.entries.capacity() * std::mem::size_of::<EntryPos>()
+            + self.probes.capacity() * 8
             + 64
     }
 }
@@ -297,6 +363,67 @@ mod tests {
         }
         for cut in 0..raw.len() {
             assert!(Block::decode(raw[..cut].to_vec()).is_err());
+        }
+    }
+
+    #[test]
+    fn search_matches_a_plain_binary_search() {
+        // Blocks whose keys share long prefixes, short ones, none, and keys that are
+        // prefixes of others.
+        let sets: Vec<Vec<Vec<u8>>> = vec![
+            (0..60u32)
+                .map(|i| format!("hash....pk#000001/item#{:08}", i * 3).into_bytes())
+                .collect(),
+            (0..60u32)
+                .map(|i| format!("p{}/{}", i / 7, i % 7).into_bytes())
+                .collect(),
+            vec![
+                b"a".to_vec(),
+                b"a\0".to_vec(),
+                b"a\0\0".to_vec(),
+                b"ab".to_vec(),
+                b"b".to_vec(),
+            ],
+            vec![b"x".to_vec()],
+            (0..40u8)
+                .map(|i| vec![7, 7, 7, 7, 7, 7, 7, 7, 7, i])
+                .collect(),
+        ];
+        for keys in sets {
+            let mut builder = BlockBuilder::new(1 << 16);
+            for key in &keys {
+                builder.add(key, Some(b"v"));
+            }
+            let block = Block::decode(builder.finish()).unwrap();
+            let mut probes: Vec<Vec<u8>> = keys.clone();
+            for key in &keys {
+                let mut shorter = key.clone();
+                shorter.pop();
+                probes.push(shorter);
+                let mut longer = key.clone();
+                longer.push(0);
+                probes.push(longer);
+                let mut bumped = key.clone();
+                if let Some(last) = bumped.last_mut() {
+                    *last = last.wrapping_add(1);
+                }
+                probes.push(bumped);
+            }
+            probes.extend([vec![], vec![0], vec![0xff; 40]]);
+            for target in &probes {
+                let lower = keys.partition_point(|k| k.as_slice() < target.as_slice());
+                let upper = keys.partition_point(|k| k.as_slice() <= target.as_slice());
+                assert_eq!(
+                    block.lower_bound(target),
+                    lower,
+                    "lower bound of {target:?}"
+                );
+                assert_eq!(
+                    block.upper_bound(target),
+                    upper,
+                    "upper bound of {target:?}"
+                );
+            }
         }
     }
 }

@@ -105,7 +105,7 @@ impl Builder {
         self
     }
 
-    /// Bytes of decoded blocks kept in memory (default: 32 MiB).
+    /// Bytes of decoded blocks kept in memory (default: 64 MiB).
     pub fn cache_size(mut self, bytes: usize) -> Builder {
         self.options.cache_bytes = bytes;
         self

@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use quick_cache::Weighter;
 use quick_cache::sync::Cache;
+use quick_cache::{OptionsBuilder, Weighter};
 
 use crate::error::Result;
 use crate::storage::block::Block;
@@ -27,9 +27,25 @@ impl BlockCache {
     /// A cache holding at most about `bytes` of decoded blocks.
     pub(crate) fn new(bytes: usize) -> BlockCache {
         let estimated_blocks = (bytes / (16 * 1024)).max(16);
-        BlockCache {
-            cache: Cache::with_weighter(estimated_blocks, bytes as u64, BlockWeighter),
-        }
+        // Half the budget for blocks read more than once, half for new ones (the library's
+        // default keeps 3% for new blocks): a checkpoint caches the blocks it writes, and they
+        // must stay until readers switch to the new files, while a scan can still take only
+        // half of the cache from the blocks in use.
+        let options = OptionsBuilder::new()
+            .estimated_items_capacity(estimated_blocks)
+            .weight_capacity(bytes as u64)
+            .hot_allocation(0.5)
+            .build();
+        let cache = match options {
+            Ok(options) => Cache::with_options(
+                options,
+                BlockWeighter,
+                Default::default(),
+                Default::default(),
+            ),
+            Err(_) => Cache::with_weighter(estimated_blocks, bytes as u64, BlockWeighter),
+        };
+        BlockCache { cache }
     }
 
     /// Caches a block just written.

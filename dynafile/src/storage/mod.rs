@@ -62,7 +62,7 @@ impl Default for StoreOptions {
             memtable_bytes: 16 << 20,
             target_file_bytes: 4 << 20,
             block_bytes: 16 << 10,
-            cache_bytes: 32 << 20,
+            cache_bytes: 64 << 20,
             sync_interval: Duration::from_millis(50),
             max_runs: 6,
         }

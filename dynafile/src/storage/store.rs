@@ -324,6 +324,23 @@ pub(crate) struct CheckpointState {
     pub next_file_id: u64,
 }
 
+/// What a checkpoint replaced: kept until nothing else holds it, so that freeing a memtable
+/// and deleting replaced files happen in the background worker, not in the thread of
+/// whichever reader lets go of them last.
+enum Retired {
+    Version(Arc<Version>),
+    Table(Arc<MemTable>),
+}
+
+impl Retired {
+    fn unused(&self) -> bool {
+        match self {
+            Retired::Version(version) => Arc::strong_count(version) == 1,
+            Retired::Table(table) => Arc::strong_count(table) == 1,
+        }
+    }
+}
+
 struct BackgroundState {
     stop: bool,
     checkpoint_requested: bool,
@@ -344,6 +361,9 @@ pub(crate) struct Store {
     pub(crate) checkpoint_running: Mutex<()>,
     background: Mutex<BackgroundState>,
     background_wake: Condvar,
+    graveyard: Mutex<Vec<Retired>>,
+    /// Retired memtables that writers free a few entries a commit.
+    draining: Mutex<Vec<MemTable>>,
     worker: Mutex<Option<JoinHandle<()>>>,
 }
 
@@ -439,6 +459,8 @@ impl Store {
                 checkpoint_requested: false,
             }),
             background_wake: Condvar::new(),
+            graveyard: Mutex::new(Vec::new()),
+            draining: Mutex::new(Vec::new()),
             worker: Mutex::new(None),
             options,
         });
@@ -512,6 +534,7 @@ impl Store {
         if ops.is_empty() {
             return Ok((latest.seq, out));
         }
+        let ops_len = ops.len();
         let seq = state.next_seq;
         seal_record(&mut record, seq);
         self.wal.append(seq, &record);
@@ -525,7 +548,9 @@ impl Store {
         }
         self.visible_seq.store(seq, Ordering::Release);
         let full = active.bytes() >= self.options.memtable_bytes;
+        let written = ops_len;
         drop(state);
+        crate::storage::memtable::free_retired(&self.draining, 2 * written);
         if full {
             self.request_checkpoint();
         }
@@ -595,6 +620,14 @@ impl Store {
             frozen: None,
             ranges,
         }));
+        // The replaced version holds the checkpointed memtable and the replaced files: the
+        // background worker frees and deletes them once no reader holds them.
+        let mut graveyard = lock(&self.graveyard);
+        if let Some(table) = &current.frozen {
+            graveyard.push(Retired::Table(Arc::clone(table)));
+        }
+        graveyard.push(Retired::Version(current));
+        drop(graveyard);
         let mut checkpoint = lock(&self.checkpoint);
         checkpoint.manifest = manifest;
         checkpoint.frozen = None;
@@ -640,7 +673,31 @@ impl Store {
                 drop(checkpoint_state);
                 self.commit_resumed.notify_all();
             }
+            self.free_retired();
             state = lock(&self.background);
+        }
+    }
+
+    /// Drops what checkpoints retired and no reader holds any more.
+    fn free_retired(&self) {
+        let unused: Vec<Retired> = {
+            let mut graveyard = lock(&self.graveyard);
+            let (unused, held) = std::mem::take(&mut *graveyard)
+                .into_iter()
+                .partition(Retired::unused);
+            *graveyard = held;
+            unused
+        };
+        // Dropped here, outside the lock: deleting replaced files takes a while. A memtable
+        // is not freed here but by the writers, a few entries a commit: its entries were
+        // allocated by the threads that wrote them, and freeing them from this thread would
+        // contend for their allocator with everything those threads do, reads included.
+        for retired in unused {
+            if let Retired::Table(table) = retired
+                && let Ok(table) = Arc::try_unwrap(table)
+            {
+                lock(&self.draining).push(table);
+            }
         }
     }
 

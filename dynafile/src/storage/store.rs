@@ -550,7 +550,7 @@ impl Store {
         let full = active.bytes() >= self.options.memtable_bytes;
         let written = ops_len;
         drop(state);
-        crate::storage::memtable::free_retired(&self.draining, 2 * written);
+        crate::storage::memtable::free_retired(&self.draining, written);
         if full {
             self.request_checkpoint();
         }

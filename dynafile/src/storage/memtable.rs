@@ -8,16 +8,24 @@
 use std::cmp::Reverse;
 use std::ops::Bound;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use crossbeam_skiplist::SkipMap;
+
+use crate::key::hash_of_encoded;
 
 /// A stored value: `None` is a tombstone.
 pub(crate) type MemValue = Option<Arc<[u8]>>;
 
 /// Orders by key, then newest version first.
+///
+/// `hash` is the key's first 8 bytes as a big-endian number (zero padded), which orders as
+/// the key does: comparing it first settles most comparisons of a skiplist search (between
+/// keys of different partitions, whose hashes differ) in a register, without reading the key
+/// itself from memory.
 #[derive(PartialEq, Eq, PartialOrd, Ord)]
 struct VersionKey {
+    hash: u64,
     key: Box<[u8]>,
     seq: Reverse<u64>,
 }
@@ -25,6 +33,7 @@ struct VersionKey {
 impl VersionKey {
     fn new(key: &[u8], seq: u64) -> VersionKey {
         VersionKey {
+            hash: hash_of_encoded(key),
             key: key.into(),
             seq: Reverse(seq),
         }
@@ -37,6 +46,54 @@ const VERSION_OVERHEAD: usize = 96;
 pub(crate) struct MemTable {
     map: SkipMap<VersionKey, MemValue>,
     bytes: AtomicUsize,
+    keys: KeyFilter,
+}
+
+/// A bloom filter of the keys in a memtable, so that a get of a key the memtable does not
+/// hold (most gets, once a table outgrows its memtable) skips the skiplist search, a cache
+/// miss per level. Bits are set before the entry is inserted and the commit is published, so
+/// a reader whose snapshot includes an entry sees its bits.
+struct KeyFilter {
+    words: Box<[AtomicU64]>,
+    bits: u64,
+}
+
+const FILTER_PROBES: u64 = 5;
+
+impl KeyFilter {
+    fn new(expected_keys: usize) -> KeyFilter {
+        let bits = (expected_keys.saturating_mul(10))
+            .next_power_of_two()
+            .max(4096) as u64;
+        KeyFilter {
+            words: (0..bits / 64).map(|_| AtomicU64::new(0)).collect(),
+            bits,
+        }
+    }
+
+    fn positions(&self, key: &[u8]) -> impl Iterator<Item = u64> + use<> {
+        use std::hash::BuildHasher;
+        let hash = foldhash::fast::FixedState::with_seed(0x6479_6e61_6669_6c65).hash_one(key);
+        let step = hash.rotate_left(32) | 1;
+        let mask = self.bits - 1;
+        (0..FILTER_PROBES).map(move |i| hash.wrapping_add(i.wrapping_mul(step)) & mask)
+    }
+
+    fn insert(&self, key: &[u8]) {
+        for position in self.positions(key) {
+            if let Some(word) = self.words.get((position / 64) as usize) {
+                word.fetch_or(1 << (position % 64), Ordering::Relaxed);
+            }
+        }
+    }
+
+    fn may_contain(&self, key: &[u8]) -> bool {
+        self.positions(key).all(|position| {
+            self.words
+                .get((position / 64) as usize)
+                .is_some_and(|word| word.load(Ordering::Relaxed) & (1 << (position % 64)) != 0)
+        })
+    }
 }
 
 thread_local! {
@@ -79,16 +136,20 @@ pub(crate) fn free_retired(retired: &std::sync::Mutex<Vec<MemTable>>, count: usi
 pub(crate) type Chunk = Vec<(Box<[u8]>, MemValue)>;
 
 impl MemTable {
-    pub(crate) fn new() -> MemTable {
+    /// A memtable expected to hold about `capacity_bytes` (its filter is sized for that).
+    pub(crate) fn new(capacity_bytes: usize) -> MemTable {
         MemTable {
             map: SkipMap::new(),
             bytes: AtomicUsize::new(0),
+            // Entries take at least VERSION_OVERHEAD bytes, which bounds their number.
+            keys: KeyFilter::new(capacity_bytes / VERSION_OVERHEAD),
         }
     }
 
     /// Adds a version. Callers serialize writes (the commit lock) so `seq` only grows.
     pub(crate) fn insert(&self, key: &[u8], seq: u64, value: MemValue) {
         let size = key.len() + value.as_ref().map_or(0, |v| v.len()) + VERSION_OVERHEAD;
+        self.keys.insert(key);
         self.map.insert(VersionKey::new(key, seq), value);
         self.bytes.fetch_add(size, Ordering::Relaxed);
     }
@@ -104,6 +165,9 @@ impl MemTable {
 
     /// The newest version of `key` visible at `snapshot`: `Some(None)` is a tombstone.
     pub(crate) fn get(&self, key: &[u8], snapshot: u64) -> Option<MemValue> {
+        if !self.keys.may_contain(key) {
+            return None;
+        }
         let probe = VersionKey::new(key, snapshot);
         let entry = self.map.lower_bound(Bound::Included(&probe))?;
         (entry.key().key.as_ref() == key).then(|| entry.value().clone())
@@ -199,7 +263,7 @@ mod tests {
 
     #[test]
     fn snapshots_see_their_versions() {
-        let table = MemTable::new();
+        let table = MemTable::new(1 << 20);
         table.insert(b"a", 1, value("a1"));
         table.insert(b"a", 3, value("a3"));
         table.insert(b"ab", 2, value("ab2"));

@@ -405,7 +405,7 @@ impl Store {
         remove_orphans(&partitions_dir, &manifest)?;
         remove_atomic_leftovers(dir, MANIFEST_FILE)?;
         let (wal, recovered) = Wal::open(&wal_dir, manifest.checkpoint_seq)?;
-        let active = Arc::new(MemTable::new());
+        let active = Arc::new(MemTable::new(options.memtable_bytes));
         for record in recovered.records {
             for op in record.ops {
                 match op {
@@ -598,7 +598,7 @@ impl Store {
         let wal_segment = self.wal.rotate()?;
         let table = Arc::clone(&current.active);
         self.version.store(Arc::new(Version {
-            active: Arc::new(MemTable::new()),
+            active: Arc::new(MemTable::new(self.options.memtable_bytes)),
             frozen: Some(Arc::clone(&table)),
             ranges: current.ranges.clone(),
         }));

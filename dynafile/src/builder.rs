@@ -187,8 +187,8 @@ impl Builder {
             ensure_empty(&path)?;
         }
         let lock = acquire_lock(&path)?;
-        // A process killed while writing meta.json left its temporary file.
-        remove_atomic_leftovers(&path, META_FILE)?;
+        // A process killed while writing meta.json or the manifest left a temporary file.
+        remove_atomic_leftovers(&path, &[META_FILE, crate::storage::MANIFEST_FILE])?;
         // Another process may have created the table before we held the lock.
         let (meta, create) = match read_meta(&meta_path)? {
             Some(meta) => {
@@ -324,21 +324,35 @@ fn read_meta(meta_path: &Path) -> Result<Option<Meta>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(Error::io(meta_path, e)),
     };
-    #[derive(Deserialize)]
-    struct Version {
-        format_version: u32,
-    }
-    let version: Version = serde_json::from_slice(&bytes)
-        .map_err(|e| Error::corrupt(meta_path, None, format!("malformed meta.json: {e}")))?;
-    if version.format_version > FORMAT_VERSION {
+    let malformed =
+        |e: serde_json::Error| Error::corrupt(meta_path, None, format!("malformed meta.json: {e}"));
+    let meta: Meta = match serde_json::from_slice(&bytes) {
+        Ok(meta) => meta,
+        Err(error) => {
+            // A newer format may not read as this one: say so rather than call it damaged.
+            #[derive(Deserialize)]
+            struct Version {
+                format_version: u32,
+            }
+            return match serde_json::from_slice::<Version>(&bytes) {
+                Ok(version) if version.format_version > FORMAT_VERSION => {
+                    Err(Error::Incompatible {
+                        path: meta_path.to_owned(),
+                        found: version.format_version,
+                        supported: FORMAT_VERSION,
+                    })
+                }
+                _ => Err(malformed(error)),
+            };
+        }
+    };
+    if meta.format_version > FORMAT_VERSION {
         return Err(Error::Incompatible {
             path: meta_path.to_owned(),
-            found: version.format_version,
+            found: meta.format_version,
             supported: FORMAT_VERSION,
         });
     }
-    let meta: Meta = serde_json::from_slice(&bytes)
-        .map_err(|e| Error::corrupt(meta_path, None, format!("malformed meta.json: {e}")))?;
     Ok(Some(meta))
 }
 

@@ -32,6 +32,9 @@ impl BlockCache {
         // must stay until readers switch to the new files, while a scan can still take only
         // half of the cache from the blocks in use.
         let options = OptionsBuilder::new()
+            // A fixed count: the library's default asks the system for the number of CPUs
+            // (reading cgroup files) every time a table opens.
+            .shards(16)
             .estimated_items_capacity(estimated_blocks)
             .weight_capacity(bytes as u64)
             .hot_allocation(0.5)

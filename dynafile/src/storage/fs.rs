@@ -48,11 +48,11 @@ fn temp_prefix(name: &str) -> String {
     format!(".{name}.")
 }
 
-/// Removes the temporary files of [`write_atomic`] for `dir/name` that a process killed
+/// Removes the temporary files of [`write_atomic`] for `dir/<names>` that a process killed
 /// before its rename left behind. Only the process holding the table's lock may call it: the
 /// temporary file of a write in progress looks the same.
-pub(crate) fn remove_atomic_leftovers(dir: &Path, name: &str) -> Result<()> {
-    let prefix = temp_prefix(name);
+pub(crate) fn remove_atomic_leftovers(dir: &Path, names: &[&str]) -> Result<()> {
+    let prefixes: Vec<String> = names.iter().map(|name| temp_prefix(name)).collect();
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
@@ -61,9 +61,9 @@ pub(crate) fn remove_atomic_leftovers(dir: &Path, name: &str) -> Result<()> {
     for entry in entries {
         let entry = entry.map_err(|e| Error::io(dir, e))?;
         let file_name = entry.file_name();
-        let leftover = file_name
-            .to_str()
-            .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(TEMP_SUFFIX));
+        let leftover = file_name.to_str().is_some_and(|n| {
+            n.ends_with(TEMP_SUFFIX) && prefixes.iter().any(|prefix| n.starts_with(prefix))
+        });
         if leftover {
             let path = entry.path();
             std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;

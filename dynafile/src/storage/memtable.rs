@@ -7,8 +7,8 @@
 
 use std::cmp::Reverse;
 use std::ops::Bound;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use crossbeam_skiplist::SkipMap;
 
@@ -46,7 +46,10 @@ const VERSION_OVERHEAD: usize = 96;
 pub(crate) struct MemTable {
     map: SkipMap<VersionKey, MemValue>,
     bytes: AtomicUsize,
-    keys: KeyFilter,
+    /// Built by the first insert: a memtable nobody wrote to needs none, and opening a table
+    /// should not pay for zeroing a filter it may never use.
+    keys: OnceLock<KeyFilter>,
+    capacity_bytes: usize,
 }
 
 /// A bloom filter of the keys in a memtable, so that a get of a key the memtable does not
@@ -141,15 +144,18 @@ impl MemTable {
         MemTable {
             map: SkipMap::new(),
             bytes: AtomicUsize::new(0),
-            // Entries take at least VERSION_OVERHEAD bytes, which bounds their number.
-            keys: KeyFilter::new(capacity_bytes / VERSION_OVERHEAD),
+            keys: OnceLock::new(),
+            capacity_bytes,
         }
     }
 
     /// Adds a version. Callers serialize writes (the commit lock) so `seq` only grows.
     pub(crate) fn insert(&self, key: &[u8], seq: u64, value: MemValue) {
         let size = key.len() + value.as_ref().map_or(0, |v| v.len()) + VERSION_OVERHEAD;
-        self.keys.insert(key);
+        // Entries take at least VERSION_OVERHEAD bytes, which bounds their number.
+        self.keys
+            .get_or_init(|| KeyFilter::new(self.capacity_bytes / VERSION_OVERHEAD))
+            .insert(key);
         self.map.insert(VersionKey::new(key, seq), value);
         self.bytes.fetch_add(size, Ordering::Relaxed);
     }
@@ -165,7 +171,8 @@ impl MemTable {
 
     /// The newest version of `key` visible at `snapshot`: `Some(None)` is a tombstone.
     pub(crate) fn get(&self, key: &[u8], snapshot: u64) -> Option<MemValue> {
-        if !self.keys.may_contain(key) {
+        // No filter: nothing was ever inserted.
+        if !self.keys.get().is_some_and(|keys| keys.may_contain(key)) {
             return None;
         }
         let probe = VersionKey::new(key, snapshot);

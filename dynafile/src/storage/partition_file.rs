@@ -39,7 +39,7 @@ pub(crate) struct PartitionFileWriter {
     block: BlockBuilder,
     block_first_key: Vec<u8>,
     block_target: usize,
-    index: Vec<(Vec<u8>, u64, u32)>,
+    index: BlockIndex,
     bloom: BloomBuilder,
     entries: u64,
     last_key: Vec<u8>,
@@ -72,7 +72,7 @@ impl PartitionFileWriter {
             block: BlockBuilder::new(block_target),
             block_first_key: Vec::new(),
             block_target,
-            index: Vec::new(),
+            index: BlockIndex::default(),
             bloom: BloomBuilder::default(),
             entries: 0,
             last_key: Vec::new(),
@@ -120,8 +120,7 @@ impl PartitionFileWriter {
         let bytes = self.block.finish();
         let size =
             u32::try_from(bytes.len()).map_err(|_| Error::validation("a block exceeds 4 GiB"))?;
-        self.index
-            .push((std::mem::take(&mut self.block_first_key), self.offset, size));
+        self.index.push(&self.block_first_key, self.offset, size)?;
         self.write(&bytes)?;
         // Decoding checks the block too. The id is never reused, even after a failed
         // checkpoint, so no other file's block can sit under this key.
@@ -137,11 +136,13 @@ impl PartitionFileWriter {
         self.flush_block()?;
         let mut index = Vec::new();
         write_varint(&mut index, self.index.len() as u64);
-        for (key, offset, size) in &self.index {
+        for number in 0..self.index.len() {
+            let key = self.index.first_key(number);
+            let entry = self.index.entries[number];
             write_varint(&mut index, key.len() as u64);
             index.extend_from_slice(key);
-            write_varint(&mut index, *offset);
-            write_varint(&mut index, u64::from(*size));
+            write_varint(&mut index, entry.offset);
+            write_varint(&mut index, u64::from(entry.size));
         }
         index.extend_from_slice(&crc32c::crc32c(&index).to_le_bytes());
         let index_offset = self.offset;
@@ -172,20 +173,11 @@ impl PartitionFileWriter {
         // The index and filter are in memory already: the open file needs no reading.
         let bloom = Bloom::from_bytes(&bloom[..bloom.len() - 4])
             .ok_or_else(|| Error::corrupt(&self.path, Some(bloom_offset), "malformed filter"))?;
-        let index = self
-            .index
-            .into_iter()
-            .map(|(first_key, offset, size)| IndexEntry {
-                first_key,
-                offset,
-                size,
-            })
-            .collect();
         let opened = PartitionFile {
             id: self.id,
             path: self.path.clone(),
             file: File::open(&self.path).map_err(|e| Error::io(&self.path, e))?,
-            index,
+            index: self.index,
             bloom,
             entries: self.entries,
         };
@@ -197,10 +189,46 @@ impl PartitionFileWriter {
     }
 }
 
+/// Where a block is, and where its first key is in [`BlockIndex::keys`].
+#[derive(Clone, Copy)]
 struct IndexEntry {
-    first_key: Vec<u8>,
+    key_start: u32,
+    key_len: u32,
     offset: u64,
     size: u32,
+}
+
+/// The first key, offset and size of every block of a file, the keys in one buffer (one
+/// allocation, not one per block).
+#[derive(Default)]
+struct BlockIndex {
+    keys: Vec<u8>,
+    entries: Vec<IndexEntry>,
+}
+
+impl BlockIndex {
+    fn push(&mut self, first_key: &[u8], offset: u64, size: u32) -> Result<()> {
+        let too_large = || Error::validation("a partition file's index exceeds 4 GiB");
+        let key_start = u32::try_from(self.keys.len()).map_err(|_| too_large())?;
+        let key_len = u32::try_from(first_key.len()).map_err(|_| too_large())?;
+        self.keys.extend_from_slice(first_key);
+        self.entries.push(IndexEntry {
+            key_start,
+            key_len,
+            offset,
+            size,
+        });
+        Ok(())
+    }
+
+    fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    fn first_key(&self, number: usize) -> &[u8] {
+        let entry = self.entries[number];
+        &self.keys[entry.key_start as usize..(entry.key_start + entry.key_len) as usize]
+    }
 }
 
 /// An open partition file: its index and filter in memory, its blocks read on demand through
@@ -209,7 +237,7 @@ pub(crate) struct PartitionFile {
     id: u64,
     path: PathBuf,
     file: File,
-    index: Vec<IndexEntry>,
+    index: BlockIndex,
     bloom: Bloom,
     entries: u64,
 }
@@ -301,18 +329,18 @@ impl PartitionFile {
         })
     }
 
-    fn parse_index(
-        bytes: &[u8],
-        data_end: u64,
-    ) -> std::result::Result<Vec<IndexEntry>, &'static str> {
+    fn parse_index(bytes: &[u8], data_end: u64) -> std::result::Result<BlockIndex, &'static str> {
         let mut pos = 0;
         let count = read_varint(bytes, &mut pos).ok_or("truncated index")?;
         if count > bytes.len() as u64 {
             return Err("index count larger than the index");
         }
-        let mut index = Vec::with_capacity(count as usize);
+        let mut index = BlockIndex {
+            keys: Vec::with_capacity(bytes.len()),
+            entries: Vec::with_capacity(count as usize),
+        };
         let mut expected_offset = 0u64;
-        for _ in 0..count {
+        for number in 0..count as usize {
             let key_len = read_varint(bytes, &mut pos).ok_or("truncated index")? as usize;
             let key = bytes
                 .get(pos..pos.checked_add(key_len).ok_or("bad index key")?)
@@ -324,17 +352,13 @@ impl PartitionFile {
             if offset != expected_offset {
                 return Err("index blocks are not contiguous");
             }
-            if let Some(previous) = index.last().map(|e: &IndexEntry| &e.first_key)
-                && previous.as_slice() >= key
-            {
+            if number > 0 && index.first_key(number - 1) >= key {
                 return Err("index keys out of order");
             }
             expected_offset = offset + u64::from(size);
-            index.push(IndexEntry {
-                first_key: key.to_vec(),
-                offset,
-                size,
-            });
+            index
+                .push(key, offset, size)
+                .map_err(|_| "index too large")?;
         }
         if pos != bytes.len() || expected_offset != data_end {
             return Err("index does not cover the data blocks");
@@ -356,8 +380,12 @@ impl PartitionFile {
 
     /// The block that would hold `key`: the last whose first key is `<= key`.
     pub(crate) fn block_for(&self, key: &[u8]) -> Option<usize> {
-        self.index
-            .partition_point(|e| e.first_key.as_slice() <= key)
+        let index = &self.index;
+        index
+            .entries
+            .partition_point(|e| {
+                &index.keys[e.key_start as usize..(e.key_start + e.key_len) as usize] <= key
+            })
             .checked_sub(1)
     }
 
@@ -368,15 +396,16 @@ impl PartitionFile {
 
     /// Reads and decodes block `number` from disk, bypassing the cache.
     pub(crate) fn read_block(&self, number: usize) -> Result<Block> {
-        let entry = self
+        let entry = *self
             .index
+            .entries
             .get(number)
             .ok_or_else(|| Error::corrupt(&self.path, None, "block number out of range"))?;
         let mut raw = vec![0u8; entry.size as usize];
         read_exact_at(&self.file, &mut raw, entry.offset).map_err(|e| Error::io(&self.path, e))?;
         let block = Block::decode(raw)
             .map_err(|reason| Error::corrupt(&self.path, Some(entry.offset), reason))?;
-        let first_ok = block.len() > 0 && block.key(0) == entry.first_key.as_slice();
+        let first_ok = block.len() > 0 && block.key(0) == self.index.first_key(number);
         if !first_ok {
             return Err(Error::corrupt(
                 &self.path,

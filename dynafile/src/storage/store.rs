@@ -19,10 +19,7 @@ use crate::storage::cache::BlockCache;
 use crate::storage::cursor::{
     ChainCursor, Cursor, Direction, FileCursor, KeyBounds, MemCursor, MergeCursor,
 };
-use crate::storage::fs::remove_atomic_leftovers;
-use crate::storage::manifest::{
-    FileMeta, MANIFEST_FILE, Manifest, RangeMeta, partition_id, partition_path,
-};
+use crate::storage::manifest::{FileMeta, Manifest, RangeMeta, partition_id, partition_path};
 use crate::storage::memtable::MemTable;
 use crate::storage::partition_file::PartitionFile;
 use crate::storage::wal::{Op, Wal, prepare_record, seal_record};
@@ -365,6 +362,7 @@ pub(crate) struct Store {
     /// Retired memtables that writers free a few entries a commit.
     draining: Mutex<Vec<MemTable>>,
     worker: Mutex<Option<JoinHandle<()>>>,
+    worker_started: AtomicBool,
 }
 
 impl Store {
@@ -403,7 +401,6 @@ impl Store {
             ));
         }
         remove_orphans(&partitions_dir, &manifest)?;
-        remove_atomic_leftovers(dir, MANIFEST_FILE)?;
         let (wal, recovered) = Wal::open(&wal_dir, manifest.checkpoint_seq)?;
         let active = Arc::new(MemTable::new(options.memtable_bytes));
         for record in recovered.records {
@@ -462,18 +459,32 @@ impl Store {
             graveyard: Mutex::new(Vec::new()),
             draining: Mutex::new(Vec::new()),
             worker: Mutex::new(None),
+            worker_started: AtomicBool::new(false),
             options,
         });
-        let worker_store = Arc::clone(&store);
-        let handle = std::thread::Builder::new()
-            .name("dynafile-background".into())
-            .spawn(move || worker_store.background_loop())
-            .map_err(|e| Error::io(dir, e))?;
-        *lock(&store.worker) = Some(handle);
         if replayed_bytes >= store.options.memtable_bytes {
+            store.start_worker()?;
             store.request_checkpoint();
         }
         Ok(store)
+    }
+
+    /// Starts the background worker (log syncs of buffered writes, checkpoints, freeing what
+    /// checkpoints replaced) if it is not running. It starts with the first write: a table
+    /// that is only read needs none.
+    fn start_worker(self: &Arc<Self>) -> Result<()> {
+        let mut worker = lock(&self.worker);
+        if worker.is_some() || lock(&self.background).stop {
+            return Ok(());
+        }
+        let store = Arc::clone(self);
+        let handle = std::thread::Builder::new()
+            .name("dynafile-background".into())
+            .spawn(move || store.background_loop())
+            .map_err(|e| Error::io(&self.dir, e))?;
+        *worker = Some(handle);
+        self.worker_started.store(true, Ordering::Release);
+        Ok(())
     }
 
     /// A consistent view of everything committed so far.
@@ -490,9 +501,12 @@ impl Store {
     }
 
     /// Commits `ops` atomically as one log record.
-    pub(crate) fn commit(&self, ops: Vec<Op>, durability: Durability) -> Result<u64> {
+    pub(crate) fn commit(self: &Arc<Self>, ops: Vec<Op>, durability: Durability) -> Result<u64> {
         if ops.is_empty() {
             return Ok(self.visible_seq.load(Ordering::Acquire));
+        }
+        if !self.worker_started.load(Ordering::Acquire) {
+            self.start_worker()?;
         }
         let record = prepare_record(&ops)?;
         let (seq, ()) = self.commit_prepared(durability, |_| Ok((ops, record, ())))?;
@@ -503,10 +517,13 @@ impl Store {
     /// the write are atomic against every other commit. When `build` fails nothing is
     /// written.
     pub(crate) fn commit_with<T>(
-        &self,
+        self: &Arc<Self>,
         durability: Durability,
         build: impl FnOnce(&Snapshot) -> Result<(Vec<Op>, T)>,
     ) -> Result<T> {
+        if !self.worker_started.load(Ordering::Acquire) {
+            self.start_worker()?;
+        }
         let (_, out) = self.commit_prepared(durability, |latest| {
             let (ops, out) = build(latest)?;
             let record = if ops.is_empty() {

@@ -82,7 +82,12 @@ impl ReadOptions {
             Direction::Forward
         };
         let table = Arc::clone(&db.table);
-        let inner = table.store.snapshot().iter(bounds, direction)?;
+        // With a limit, at most `limit` items and one more (to tell whether more remain).
+        let inner =
+            table
+                .store
+                .snapshot()
+                .iter(bounds, direction, self.limit.map(|limit| limit + 1))?;
         Ok(Items::new(table, inner, self.filters.clone(), self.limit))
     }
 }

@@ -79,7 +79,11 @@ impl Store {
                 ranges.push(range.clone());
                 continue;
             }
-            if self.should_merge(range) {
+            let changed_bytes = frozen.table.bytes_between(
+                bounds.start.as_ref().map(Vec::as_slice),
+                bounds.end.as_ref().map(Vec::as_slice),
+            );
+            if self.should_merge(range, changed_bytes) {
                 let mut sources: Vec<Box<dyn Cursor>> = vec![Box::new(changes)];
                 for handle in range.files_newest_first() {
                     sources.push(Box::new(FileCursor::new(
@@ -105,9 +109,13 @@ impl Store {
         Ok((ranges, replaced))
     }
 
-    fn should_merge(&self, range: &Range) -> bool {
+    /// Whether a range's changes are merged into a new base rather than written as a run:
+    /// when its runs, counting the one these changes would make, reach half its base, or
+    /// there would be too many of them.
+    fn should_merge(&self, range: &Range, changed_bytes: u64) -> bool {
         let Some(base) = &range.base else { return true };
-        let runs_bytes: u64 = range.runs.iter().map(|run| run.meta.size).sum();
+        let runs_bytes: u64 =
+            range.runs.iter().map(|run| run.meta.size).sum::<u64>() + changed_bytes;
         range.runs.len() + 1 > self.options.max_runs || runs_bytes >= base.meta.size / 2
     }
 

@@ -137,6 +137,8 @@ pub(crate) struct MemCursor {
     snapshot: u64,
     direction: Direction,
     chunk: Chunk,
+    /// How many entries the last fill asked for: a full chunk means more may follow.
+    chunk_size: usize,
     position: usize,
 }
 
@@ -147,12 +149,26 @@ impl MemCursor {
         snapshot: u64,
         direction: Direction,
     ) -> MemCursor {
+        MemCursor::expecting(table, bounds, snapshot, direction, None)
+    }
+
+    /// A cursor whose reader expects to take at most `expected` entries (a query with a
+    /// limit), so the first chunk copies no more than that.
+    pub(crate) fn expecting(
+        table: Arc<MemTable>,
+        bounds: KeyBounds,
+        snapshot: u64,
+        direction: Direction,
+        expected: Option<usize>,
+    ) -> MemCursor {
+        let chunk_size = expected.map_or(MEM_CHUNK, |expected| expected.clamp(1, MEM_CHUNK));
         let mut cursor = MemCursor {
             table,
             bounds,
             snapshot,
             direction,
             chunk: Chunk::new(),
+            chunk_size,
             position: 0,
         };
         cursor.fill();
@@ -162,12 +178,14 @@ impl MemCursor {
     fn fill(&mut self) {
         let (start, end) = (self.bounds.start_ref(), self.bounds.end_ref());
         self.chunk = match self.direction {
-            Direction::Forward => self
-                .table
-                .chunk_forward(start, end, self.snapshot, MEM_CHUNK),
-            Direction::Reverse => self
-                .table
-                .chunk_reverse(start, end, self.snapshot, MEM_CHUNK),
+            Direction::Forward => {
+                self.table
+                    .chunk_forward(start, end, self.snapshot, self.chunk_size)
+            }
+            Direction::Reverse => {
+                self.table
+                    .chunk_reverse(start, end, self.snapshot, self.chunk_size)
+            }
         };
         self.position = 0;
     }
@@ -185,13 +203,14 @@ impl Cursor for MemCursor {
             return Ok(());
         }
         self.position += 1;
-        if self.position == self.chunk.len() && self.chunk.len() == MEM_CHUNK {
+        if self.position == self.chunk.len() && self.chunk.len() == self.chunk_size {
             // Continue after the last key returned.
             let last = self.chunk[self.position - 1].0.to_vec();
             match self.direction {
                 Direction::Forward => self.bounds.start = Bound::Excluded(last),
                 Direction::Reverse => self.bounds.end = Bound::Excluded(last),
             }
+            self.chunk_size = MEM_CHUNK;
             self.fill();
         }
         Ok(())

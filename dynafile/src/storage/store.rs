@@ -189,16 +189,23 @@ impl Snapshot {
         Ok(None)
     }
 
-    /// The entries within `bounds`, in key order or reverse key order.
-    pub(crate) fn iter(&self, bounds: KeyBounds, direction: Direction) -> Result<StoreIter> {
+    /// The entries within `bounds`, in key order or reverse key order. `expected` is how many
+    /// entries the reader will take at most, when it knows.
+    pub(crate) fn iter(
+        &self,
+        bounds: KeyBounds,
+        direction: Direction,
+        expected: Option<usize>,
+    ) -> Result<StoreIter> {
         let version = Arc::clone(&self.version);
         let mut sources: Vec<Box<dyn Cursor>> = Vec::with_capacity(3);
         for table in std::iter::once(&version.active).chain(version.frozen.iter()) {
-            sources.push(Box::new(MemCursor::new(
+            sources.push(Box::new(MemCursor::expecting(
                 Arc::clone(table),
                 bounds.clone(),
                 self.seq,
                 direction,
+                expected,
             )));
         }
         let first = match &bounds.start {

@@ -44,6 +44,13 @@ pub struct Page {
     pub last_evaluated_key: Option<Key>,
 }
 
+/// The keys a read covers and, for a query, the key prefix of its one partition (so that
+/// storage can skip files that hold none of it).
+pub(crate) struct ReadBounds {
+    pub keys: KeyBounds,
+    pub partition: Option<Vec<u8>>,
+}
+
 /// What queries and scans share: direction, limit, resume point and filters.
 #[derive(Clone, Default)]
 pub(crate) struct ReadOptions {
@@ -68,14 +75,17 @@ impl ReadOptions {
     pub(crate) fn read(
         &self,
         db: &Dynafile,
-        bounds: impl FnOnce() -> Result<KeyBounds>,
+        bounds: impl FnOnce() -> Result<ReadBounds>,
     ) -> Result<Items> {
         // A limit of 0 is refused, as DynamoDB does: it would read nothing and report no last
         // evaluated key, telling a caller who pages that nothing is left.
         if self.limit == Some(0) {
             return Err(crate::Error::validation("the limit must be at least 1"));
         }
-        let bounds = bounds()?;
+        let ReadBounds {
+            keys: bounds,
+            partition,
+        } = bounds()?;
         let direction = if self.reverse {
             Direction::Reverse
         } else {
@@ -83,11 +93,12 @@ impl ReadOptions {
         };
         let table = Arc::clone(&db.table);
         // With a limit, at most `limit` items and one more (to tell whether more remain).
-        let inner =
-            table
-                .store
-                .snapshot()
-                .iter(bounds, direction, self.limit.map(|limit| limit + 1))?;
+        let inner = table.store.snapshot().iter(
+            bounds,
+            direction,
+            self.limit.map(|limit| limit + 1),
+            partition.as_deref(),
+        )?;
         Ok(Items::new(table, inner, self.filters.clone(), self.limit))
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::error::{Error, Result};
 use crate::filter::Filter;
 use crate::item::Item;
-use crate::items::{Items, Page, ReadOptions};
+use crate::items::{Items, Page, ReadBounds, ReadOptions};
 use crate::key::{
     Key, KeyType, SortCondition, encode_key, encode_sort_value, partition_prefix, prefix_successor,
 };
@@ -128,7 +128,7 @@ impl Query {
         self
     }
 
-    fn bounds(&self) -> Result<KeyBounds> {
+    fn bounds(&self) -> Result<ReadBounds> {
         let schema = self.db.key_schema();
         let prefix = partition_prefix(schema, &self.partition)?;
         let partition_end = match prefix_successor(&prefix) {
@@ -212,7 +212,10 @@ impl Query {
             }
             bounds = self.options.resume_after(&bounds, &start);
         }
-        Ok(bounds)
+        Ok(ReadBounds {
+            keys: bounds,
+            partition: Some(prefix),
+        })
     }
 
     /// Runs the query. Errors in the query itself (a wrongly typed key, a sort condition on

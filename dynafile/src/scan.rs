@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::error::{Error, Result};
 use crate::filter::Filter;
 use crate::item::Item;
-use crate::items::{Items, Page, ReadOptions};
+use crate::items::{Items, Page, ReadBounds, ReadOptions};
 use crate::key::{Key, encode_key};
 use crate::storage::KeyBounds;
 use crate::table::Dynafile;
@@ -89,7 +89,7 @@ impl Scan {
         self
     }
 
-    fn bounds(&self) -> Result<KeyBounds> {
+    fn bounds(&self) -> Result<ReadBounds> {
         let mut bounds = KeyBounds::all();
         if let Some((segment, total)) = self.segment {
             if total == 0 || total > MAX_SEGMENTS {
@@ -118,7 +118,10 @@ impl Scan {
             }
             bounds = self.options.resume_after(&bounds, &start);
         }
-        Ok(bounds)
+        Ok(ReadBounds {
+            keys: bounds,
+            partition: None,
+        })
     }
 
     /// Runs the scan.

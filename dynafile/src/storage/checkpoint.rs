@@ -20,7 +20,8 @@ use crate::storage::cursor::{Cursor, Direction, FileCursor, KeyBounds, MemCursor
 use crate::storage::fs::sync_dir;
 use crate::storage::manifest::{FileMeta, Manifest, partition_path};
 use crate::storage::partition_file::PartitionFileWriter;
-use crate::storage::store::{FileHandle, Frozen, Range, Store, Version, lock};
+use crate::storage::store::{Frozen, Store, lock};
+use crate::storage::version::{FileHandle, Range, Version};
 
 impl Store {
     /// Checkpoints the active memtable (if it holds anything). One checkpoint runs at a time.

@@ -156,9 +156,15 @@ impl MemTable {
     pub(crate) fn insert(&self, key: &[u8], seq: u64, value: MemValue) {
         let size = key.len() + value.as_ref().map_or(0, |v| v.len()) + VERSION_OVERHEAD;
         // Entries take at least VERSION_OVERHEAD bytes, which bounds their number.
-        self.keys
-            .get_or_init(|| KeyFilter::new(self.capacity_bytes / VERSION_OVERHEAD))
-            .insert(key);
+        let keys = self
+            .keys
+            .get_or_init(|| KeyFilter::new(self.capacity_bytes / VERSION_OVERHEAD));
+        keys.insert(key);
+        // Partition key prefixes too, so that a query of a partition the memtable does not
+        // hold skips it.
+        if let Some(end) = crate::key::prefix_len(key) {
+            keys.insert(&key[..end]);
+        }
         self.map.insert(VersionKey::new(key, seq), value);
         self.bytes.fetch_add(size, Ordering::Relaxed);
     }
@@ -220,6 +226,12 @@ impl MemTable {
             }
         }
         bytes
+    }
+
+    /// False when the memtable certainly holds no key of the partition whose key prefix is
+    /// `prefix`.
+    pub(crate) fn may_hold_partition(&self, prefix: &[u8]) -> bool {
+        self.keys.get().is_some_and(|keys| keys.may_contain(prefix))
     }
 
     /// Approximate memory held.

@@ -14,7 +14,9 @@ mod manifest;
 mod memtable;
 mod partition_file;
 mod store;
+mod version;
 mod wal;
+mod worker;
 
 use std::time::Duration;
 
@@ -22,7 +24,8 @@ pub use check::{CheckReport, Problem};
 pub(crate) use cursor::{Direction, KeyBounds};
 pub(crate) use fs::{remove_atomic_leftovers, write_atomic};
 pub(crate) use manifest::MANIFEST_FILE;
-pub(crate) use store::{PARTITIONS_DIR, Snapshot, Store, StoreIter, WAL_DIR};
+pub(crate) use store::{PARTITIONS_DIR, Store, WAL_DIR};
+pub(crate) use version::{Snapshot, StoreIter};
 pub(crate) use wal::Op;
 
 /// When a write is made durable.

@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use crate::encoding::{read_varint, write_varint};
 use crate::error::{Error, Result};
-use crate::key::hash_of_encoded;
+use crate::key::{hash_of_encoded, prefix_len};
 use crate::storage::block::{Block, BlockBuilder};
 use crate::storage::bloom::{Bloom, BloomBuilder};
 use crate::storage::cache::BlockCache;
@@ -26,6 +26,8 @@ use crate::storage::fs::read_exact_at;
 const MAGIC: &[u8; 8] = b"DYNAPF01";
 const VERSION: u32 = 1;
 const FOOTER_LEN: usize = 64;
+/// Footer flag: the filter holds each partition's key prefix as well as each key.
+const FLAG_PARTITION_FILTER: u32 = 1;
 
 /// Writes one partition file from entries in ascending key order.
 pub(crate) struct PartitionFileWriter {
@@ -92,6 +94,14 @@ impl PartitionFileWriter {
         }
         self.block.add(key, value);
         self.bloom.add(key);
+        // The filter also holds every partition's key prefix, so that a query of a partition
+        // the file does not hold skips the file without reading a block.
+        if let Some(end) = prefix_len(key)
+            && (self.entries == 0
+                || prefix_len(&self.last_key).map(|e| &self.last_key[..e]) != Some(&key[..end]))
+        {
+            self.bloom.add(&key[..end]);
+        }
         self.entries += 1;
         self.last_key.clear();
         self.last_key.extend_from_slice(key);
@@ -155,7 +165,7 @@ impl PartitionFileWriter {
         let mut footer = Vec::with_capacity(FOOTER_LEN);
         footer.extend_from_slice(MAGIC);
         footer.extend_from_slice(&VERSION.to_le_bytes());
-        footer.extend_from_slice(&0u32.to_le_bytes());
+        footer.extend_from_slice(&FLAG_PARTITION_FILTER.to_le_bytes());
         footer.extend_from_slice(&index_offset.to_le_bytes());
         footer.extend_from_slice(&(index.len() as u32).to_le_bytes());
         footer.extend_from_slice(&bloom_offset.to_le_bytes());
@@ -181,6 +191,7 @@ impl PartitionFileWriter {
             index: self.index,
             bloom,
             entries: self.entries,
+            flags: FLAG_PARTITION_FILTER,
         };
         Ok(FileSummary {
             size: self.offset,
@@ -258,6 +269,7 @@ pub(crate) struct PartitionFile {
     index: BlockIndex,
     bloom: Bloom,
     entries: u64,
+    flags: u32,
 }
 
 fn le_u32(bytes: &[u8], at: usize) -> u32 {
@@ -344,6 +356,7 @@ impl PartitionFile {
             index,
             bloom,
             entries,
+            flags: le_u32(&footer, 12),
         })
     }
 
@@ -391,6 +404,12 @@ impl PartitionFile {
 
     pub(crate) fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// False when the file certainly holds no key of the partition whose key prefix (hash,
+    /// length, partition key) is `prefix`.
+    pub(crate) fn may_hold_partition(&self, prefix: &[u8]) -> bool {
+        self.flags & FLAG_PARTITION_FILTER == 0 || self.bloom.may_contain(prefix)
     }
 
     pub(crate) fn block_count(&self) -> usize {

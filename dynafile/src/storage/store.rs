@@ -7,22 +7,18 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
 use arc_swap::ArcSwap;
 
 use crate::error::{Error, Result};
-use crate::key::hash_of_encoded;
-use crate::storage::block::Block;
 use crate::storage::cache::BlockCache;
-use crate::storage::cursor::{
-    ChainCursor, Cursor, Direction, FileCursor, KeyBounds, MemCursor, MergeCursor,
-};
-use crate::storage::manifest::{FileMeta, Manifest, RangeMeta, partition_id, partition_path};
+use crate::storage::manifest::{Manifest, partition_id};
 use crate::storage::memtable::MemTable;
-use crate::storage::partition_file::PartitionFile;
+use crate::storage::version::{FileHandle, Range, Snapshot, Version};
 use crate::storage::wal::{Op, Wal, prepare_record, seal_record};
+use crate::storage::worker::{BackgroundState, Retired};
 use crate::storage::{Durability, StoreOptions};
 
 pub(crate) const PARTITIONS_DIR: &str = "partitions";
@@ -34,271 +30,6 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// A live partition file, opened on first use. Once replaced by a checkpoint it is marked
-/// obsolete and deleted when the last reader that may use it lets go.
-pub(crate) struct FileHandle {
-    pub meta: FileMeta,
-    pub path: PathBuf,
-    opened: OnceLock<Arc<PartitionFile>>,
-    obsolete: AtomicBool,
-}
-
-impl FileHandle {
-    /// A handle of a file just written, already open.
-    pub(crate) fn opened(meta: FileMeta, file: PartitionFile) -> Arc<FileHandle> {
-        let path = file.path().to_owned();
-        Arc::new(FileHandle {
-            meta,
-            path,
-            opened: OnceLock::from(Arc::new(file)),
-            obsolete: AtomicBool::new(false),
-        })
-    }
-
-    pub(crate) fn new(meta: FileMeta, partitions_dir: &Path) -> Arc<FileHandle> {
-        let path = partition_path(partitions_dir, meta.id);
-        Arc::new(FileHandle {
-            meta,
-            path,
-            opened: OnceLock::new(),
-            obsolete: AtomicBool::new(false),
-        })
-    }
-
-    /// The open file (opening it and reading its index and filter the first time).
-    pub(crate) fn file(&self) -> Result<Arc<PartitionFile>> {
-        if let Some(file) = self.opened.get() {
-            return Ok(Arc::clone(file));
-        }
-        let file = Arc::new(PartitionFile::open(self.meta.id, &self.path)?);
-        // Two threads may open it at once; either copy is fine.
-        Ok(Arc::clone(self.opened.get_or_init(|| file)))
-    }
-
-    pub(crate) fn mark_obsolete(&self) {
-        self.obsolete.store(true, Ordering::Release);
-    }
-}
-
-impl Drop for FileHandle {
-    fn drop(&mut self) {
-        if self.obsolete.load(Ordering::Acquire) {
-            // Best effort: a file left behind is removed at the next open.
-            let _ = std::fs::remove_file(&self.path);
-        }
-    }
-}
-
-/// One hash range: a base file and the runs written over it since, oldest first.
-#[derive(Clone)]
-pub(crate) struct Range {
-    pub start: u64,
-    pub base: Option<Arc<FileHandle>>,
-    pub runs: Vec<Arc<FileHandle>>,
-}
-
-impl Range {
-    pub(crate) fn meta(&self) -> RangeMeta {
-        RangeMeta {
-            start: self.start,
-            base: self.base.as_ref().map(|f| f.meta.clone()),
-            runs: self.runs.iter().map(|f| f.meta.clone()).collect(),
-        }
-    }
-
-    /// Files newest first: the order a read consults them in.
-    pub(crate) fn files_newest_first(&self) -> impl Iterator<Item = &Arc<FileHandle>> {
-        self.runs.iter().rev().chain(self.base.iter())
-    }
-}
-
-/// What a read sees: memtables and the live ranges. Replaced, never changed.
-pub(crate) struct Version {
-    pub active: Arc<MemTable>,
-    pub frozen: Option<Arc<MemTable>>,
-    pub ranges: Vec<Range>,
-}
-
-impl Version {
-    /// The index of the range holding keys of `hash`.
-    pub(crate) fn range_index(&self, hash: u64) -> usize {
-        self.ranges
-            .partition_point(|range| range.start <= hash)
-            .saturating_sub(1)
-    }
-
-    /// The key bounds of range `index`: from its start hash up to the next range's.
-    pub(crate) fn range_bounds(&self, index: usize) -> (Vec<u8>, Option<Vec<u8>>) {
-        let low = self.ranges[index].start.to_be_bytes().to_vec();
-        let high = self
-            .ranges
-            .get(index + 1)
-            .map(|next| next.start.to_be_bytes().to_vec());
-        (low, high)
-    }
-}
-
-/// A value found by a read: in a memtable, or in a cached block.
-pub(crate) enum Found {
-    Memory(Arc<[u8]>),
-    Block(Arc<Block>, usize),
-}
-
-impl Found {
-    pub(crate) fn bytes(&self) -> &[u8] {
-        match self {
-            Found::Memory(bytes) => bytes,
-            Found::Block(block, index) => block.value(*index).unwrap_or_default(),
-        }
-    }
-}
-
-/// A consistent read view: every read through it sees the same commits.
-pub(crate) struct Snapshot {
-    version: Arc<Version>,
-    seq: u64,
-    cache: Arc<BlockCache>,
-}
-
-impl Snapshot {
-    /// The version this snapshot reads.
-    pub(crate) fn version(&self) -> &Arc<Version> {
-        &self.version
-    }
-
-    /// The value of `key`, if it has one.
-    pub(crate) fn get(&self, key: &[u8]) -> Result<Option<Found>> {
-        let version = &self.version;
-        for table in std::iter::once(&version.active).chain(version.frozen.iter()) {
-            if let Some(value) = table.get(key, self.seq) {
-                return Ok(value.map(Found::Memory));
-            }
-        }
-        let range = &version.ranges[version.range_index(hash_of_encoded(key))];
-        for handle in range.files_newest_first() {
-            let file = handle.file()?;
-            if let Some((block, index)) = file.get(key, &self.cache)? {
-                return Ok(block
-                    .value(index)
-                    .is_some()
-                    .then_some(Found::Block(block, index)));
-            }
-        }
-        Ok(None)
-    }
-
-    /// The entries within `bounds`, in key order or reverse key order. `expected` is how many
-    /// entries the reader will take at most, when it knows.
-    pub(crate) fn iter(
-        &self,
-        bounds: KeyBounds,
-        direction: Direction,
-        expected: Option<usize>,
-    ) -> Result<StoreIter> {
-        let version = Arc::clone(&self.version);
-        let mut sources: Vec<Box<dyn Cursor>> = Vec::with_capacity(3);
-        for table in std::iter::once(&version.active).chain(version.frozen.iter()) {
-            sources.push(Box::new(MemCursor::expecting(
-                Arc::clone(table),
-                bounds.clone(),
-                self.seq,
-                direction,
-                expected,
-            )));
-        }
-        let first = match &bounds.start {
-            std::ops::Bound::Unbounded => 0,
-            std::ops::Bound::Included(key) | std::ops::Bound::Excluded(key) => {
-                version.range_index(hash_of_encoded(key))
-            }
-        };
-        let last = match &bounds.end {
-            std::ops::Bound::Unbounded => version.ranges.len() - 1,
-            std::ops::Bound::Included(key) | std::ops::Bound::Excluded(key) => {
-                version.range_index(hash_of_encoded(key))
-            }
-        };
-        let mut ranges = Vec::new();
-        for index in first..=last.max(first) {
-            let (low, high) = version.range_bounds(index);
-            let high = match &high {
-                Some(high) => std::ops::Bound::Excluded(high.as_slice()),
-                None => std::ops::Bound::Unbounded,
-            };
-            ranges.push((index, bounds.clamp(std::ops::Bound::Included(&low), high)));
-        }
-        if let [(index, range_bounds)] = ranges.as_slice() {
-            // One range (every query): its files merge with the memtables directly.
-            for handle in version.ranges[*index].files_newest_first() {
-                let cursor = FileCursor::new(
-                    handle.file()?,
-                    Arc::clone(&self.cache),
-                    range_bounds.clone(),
-                    direction,
-                )?;
-                sources.push(Box::new(cursor));
-            }
-            return Ok(StoreIter {
-                cursor: MergeCursor::new(sources, direction),
-                started: false,
-            });
-        }
-        if direction == Direction::Reverse {
-            ranges.reverse();
-        }
-        let cache = Arc::clone(&self.cache);
-        let opener_version = Arc::clone(&version);
-        let opener = Box::new(
-            move |index: usize, range_bounds: &KeyBounds| -> Result<Box<dyn Cursor>> {
-                let range = &opener_version.ranges[index];
-                let mut files: Vec<Box<dyn Cursor>> = Vec::new();
-                for handle in range.files_newest_first() {
-                    let cursor = FileCursor::new(
-                        handle.file()?,
-                        Arc::clone(&cache),
-                        range_bounds.clone(),
-                        direction,
-                    )?;
-                    files.push(Box::new(cursor));
-                }
-                Ok(Box::new(MergeCursor::new(files, direction)) as Box<dyn Cursor>)
-            },
-        );
-        sources.push(Box::new(ChainCursor::new(ranges, opener)?));
-        Ok(StoreIter {
-            cursor: MergeCursor::new(sources, direction),
-            started: false,
-        })
-    }
-}
-
-/// Entries of a snapshot within bounds; tombstones are skipped.
-pub(crate) struct StoreIter {
-    cursor: MergeCursor,
-    started: bool,
-}
-
-impl StoreIter {
-    /// The next live entry as `(key, value)`.
-    pub(crate) fn next_entry(&mut self) -> Result<Option<(&[u8], &[u8])>> {
-        if self.started {
-            self.cursor.advance()?;
-        }
-        self.started = true;
-        loop {
-            match self.cursor.current() {
-                None => return Ok(None),
-                Some((_, Some(_))) => break,
-                Some((_, None)) => self.cursor.advance()?,
-            }
-        }
-        Ok(self
-            .cursor
-            .current()
-            .map(|(key, value)| (key, value.unwrap_or_default())))
-    }
 }
 
 struct CommitState {
@@ -328,28 +59,6 @@ pub(crate) struct CheckpointState {
     pub next_file_id: u64,
 }
 
-/// What a checkpoint replaced: kept until nothing else holds it, so that freeing a memtable
-/// and deleting replaced files happen in the background worker, not in the thread of
-/// whichever reader lets go of them last.
-enum Retired {
-    Version(Arc<Version>),
-    Table(Arc<MemTable>),
-}
-
-impl Retired {
-    fn unused(&self) -> bool {
-        match self {
-            Retired::Version(version) => Arc::strong_count(version) == 1,
-            Retired::Table(table) => Arc::strong_count(table) == 1,
-        }
-    }
-}
-
-struct BackgroundState {
-    stop: bool,
-    checkpoint_requested: bool,
-}
-
 /// One table's storage.
 pub(crate) struct Store {
     pub(crate) dir: PathBuf,
@@ -358,18 +67,18 @@ pub(crate) struct Store {
     pub(crate) wal: Wal,
     pub(crate) cache: Arc<BlockCache>,
     pub(crate) version: ArcSwap<Version>,
-    visible_seq: AtomicU64,
+    pub(crate) visible_seq: AtomicU64,
     commit: Mutex<CommitState>,
-    commit_resumed: Condvar,
+    pub(crate) commit_resumed: Condvar,
     pub(crate) checkpoint: Mutex<CheckpointState>,
     pub(crate) checkpoint_running: Mutex<()>,
-    background: Mutex<BackgroundState>,
-    background_wake: Condvar,
-    graveyard: Mutex<Vec<Retired>>,
+    pub(crate) background: Mutex<BackgroundState>,
+    pub(crate) background_wake: Condvar,
+    pub(crate) graveyard: Mutex<Vec<Retired>>,
     /// Retired memtables that writers free a few entries a commit.
-    draining: Mutex<Vec<MemTable>>,
-    worker: Mutex<Option<JoinHandle<()>>>,
-    worker_started: AtomicBool,
+    pub(crate) draining: Mutex<Vec<MemTable>>,
+    pub(crate) worker: Mutex<Option<JoinHandle<()>>>,
+    pub(crate) worker_started: AtomicBool,
 }
 
 impl Store {
@@ -458,10 +167,7 @@ impl Store {
                 frozen: None,
             }),
             checkpoint_running: Mutex::new(()),
-            background: Mutex::new(BackgroundState {
-                stop: false,
-                checkpoint_requested: false,
-            }),
+            background: Mutex::new(BackgroundState::default()),
             background_wake: Condvar::new(),
             graveyard: Mutex::new(Vec::new()),
             draining: Mutex::new(Vec::new()),
@@ -474,24 +180,6 @@ impl Store {
             store.request_checkpoint();
         }
         Ok(store)
-    }
-
-    /// Starts the background worker (log syncs of buffered writes, checkpoints, freeing what
-    /// checkpoints replaced) if it is not running. It starts with the first write: a table
-    /// that is only read needs none.
-    fn start_worker(self: &Arc<Self>) -> Result<()> {
-        let mut worker = lock(&self.worker);
-        if worker.is_some() || lock(&self.background).stop {
-            return Ok(());
-        }
-        let store = Arc::clone(self);
-        let handle = std::thread::Builder::new()
-            .name("dynafile-background".into())
-            .spawn(move || store.background_loop())
-            .map_err(|e| Error::io(&self.dir, e))?;
-        *worker = Some(handle);
-        self.worker_started.store(true, Ordering::Release);
-        Ok(())
     }
 
     /// A consistent view of everything committed so far.
@@ -659,90 +347,11 @@ impl Store {
         self.commit_resumed.notify_all();
     }
 
-    /// Asks the background worker for a checkpoint.
-    pub(crate) fn request_checkpoint(&self) {
-        let mut state = lock(&self.background);
-        state.checkpoint_requested = true;
-        self.background_wake.notify_all();
-    }
-
-    fn background_loop(&self) {
-        let mut state = lock(&self.background);
-        loop {
-            if state.stop {
-                return;
-            }
-            if !state.checkpoint_requested {
-                state = self
-                    .background_wake
-                    .wait_timeout(state, self.options.sync_interval)
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .0;
-                if state.stop {
-                    return;
-                }
-            }
-            let checkpoint = std::mem::take(&mut state.checkpoint_requested);
-            drop(state);
-            // Buffered writes become durable within the sync interval. A failure poisons
-            // the log, and every later commit reports it.
-            let appended = self.wal.last_appended();
-            if appended > self.wal.durable_seq() {
-                let _ = self.wal.sync_to(appended);
-            }
-            if checkpoint {
-                let result = self.run_checkpoint();
-                let mut checkpoint_state = lock(&self.checkpoint);
-                checkpoint_state.failure = result.err().map(|e| e.to_string());
-                drop(checkpoint_state);
-                self.commit_resumed.notify_all();
-            }
-            self.free_retired();
-            state = lock(&self.background);
-        }
-    }
-
-    /// Drops what checkpoints retired and no reader holds any more.
-    fn free_retired(&self) {
-        let unused: Vec<Retired> = {
-            let mut graveyard = lock(&self.graveyard);
-            let (unused, held) = std::mem::take(&mut *graveyard)
-                .into_iter()
-                .partition(Retired::unused);
-            *graveyard = held;
-            unused
-        };
-        // Dropped here, outside the lock: deleting replaced files takes a while. A memtable
-        // is not freed here but by the writers, a few entries a commit: its entries were
-        // allocated by the threads that wrote them, and freeing them from this thread would
-        // contend for their allocator with everything those threads do, reads included.
-        for retired in unused {
-            if let Retired::Table(table) = retired
-                && let Ok(table) = Arc::try_unwrap(table)
-            {
-                lock(&self.draining).push(table);
-            }
-        }
-    }
-
     /// Makes every commit durable and checkpoints the memtable, so that reopening reads no
     /// log. Called on close; safe to call at any time.
     pub(crate) fn flush(&self) -> Result<()> {
         self.wal.sync_to(self.wal.last_appended())?;
         self.run_checkpoint()
-    }
-
-    /// Stops the background worker and flushes. The store is still readable afterwards.
-    pub(crate) fn shutdown(&self) -> Result<()> {
-        {
-            let mut state = lock(&self.background);
-            state.stop = true;
-            self.background_wake.notify_all();
-        }
-        if let Some(handle) = lock(&self.worker).take() {
-            let _ = handle.join();
-        }
-        self.flush()
     }
 
     /// Holds off every commit while the guard lives.

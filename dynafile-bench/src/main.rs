@@ -124,15 +124,10 @@ fn main() -> Result<()> {
         this_order.rotate_left(rep % systems.len());
         for kind in this_order {
             let progress = Progress::new(format!("{label} {:<8}", kind.label()));
-            let run = phases::run_system(
-                kind,
-                &rep_dir.join(kind.key()),
-                &floor_path,
-                &plan,
-                &order,
-                progress,
-            )?;
+            let system_dir = rep_dir.join(kind.key());
+            let run = phases::run_system(kind, &system_dir, &floor_path, &plan, &order, progress)?;
             runs.entry(kind).or_default().push(run);
+            settle(&system_dir)?;
         }
         std::fs::remove_dir_all(&rep_dir)
             .with_context(|| format!("removing {}", rep_dir.display()))?;
@@ -153,6 +148,24 @@ fn main() -> Result<()> {
         report.write_svg(path)?;
         eprintln!("wrote {}", path.display());
     }
+    Ok(())
+}
+
+/// Lets the disk settle before the next system runs: the systems write very different amounts
+/// (their write amplification differs twentyfold), and the kernel writing back one system's
+/// dirty pages would otherwise slow the phases of whichever system runs next. The finished
+/// system's files are deleted if they are still there (their dirty pages are dropped, not
+/// written), then the rest is synced.
+fn settle(system_dir: &std::path::Path) -> Result<()> {
+    match std::fs::remove_dir_all(system_dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(e).with_context(|| format!("removing {}", system_dir.display()));
+        }
+        _ => {}
+    }
+    // `sync` waits for the write-back to finish; where it does not exist, nothing is lost
+    // but the settling.
+    let _ = std::process::Command::new("sync").status();
     Ok(())
 }
 

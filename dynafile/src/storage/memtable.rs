@@ -102,42 +102,6 @@ impl KeyFilter {
     }
 }
 
-thread_local! {
-    /// The retired memtable this thread is freeing, a few entries each time it writes.
-    static DRAINING: std::cell::RefCell<Option<crossbeam_skiplist::map::IntoIter<VersionKey, MemValue>>> =
-        const { std::cell::RefCell::new(None) };
-}
-
-/// Frees up to `count` entries of retired memtables, in the calling thread (one that writes).
-///
-/// A memtable's entries were allocated by the threads that wrote them. Freeing them all at
-/// once from another thread contends for those threads' allocator with everything they do,
-/// reads included (a 60,000-entry memtable freed by the background worker stalled gets for
-/// up to 100 us); freeing a few per write in a writing thread does not. A thread takes a
-/// whole memtable and frees the rest of it when it exits.
-pub(crate) fn free_retired(retired: &std::sync::Mutex<Vec<MemTable>>, count: usize) {
-    DRAINING.with(|cell| {
-        let Ok(mut slot) = cell.try_borrow_mut() else {
-            return;
-        };
-        if slot.is_none() {
-            let table = retired
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .pop();
-            *slot = table.map(|table| table.map.into_iter());
-        }
-        if let Some(entries) = slot.as_mut() {
-            for _ in 0..count {
-                if entries.next().is_none() {
-                    *slot = None;
-                    break;
-                }
-            }
-        }
-    });
-}
-
 /// Entries read from the memtable for an iterator: resolved (one per key, newest visible).
 pub(crate) type Chunk = Vec<(Box<[u8]>, MemValue)>;
 

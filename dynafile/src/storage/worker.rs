@@ -105,14 +105,12 @@ impl Store {
             unused
         };
         // Dropped here, outside the lock: deleting replaced files takes a while. A memtable
-        // is not freed here but by the writers, a few entries a commit: its entries were
-        // allocated by the threads that wrote them, and freeing them from this thread would
-        // contend for their allocator with everything those threads do, reads included.
+        // is not freed here but by the next writer (see `Store::commit_prepared`).
         for retired in unused {
             if let Retired::Table(table) = retired
                 && let Ok(table) = Arc::try_unwrap(table)
             {
-                lock(&self.draining).push(table);
+                lock(&self.unused_tables).push(table);
             }
         }
     }

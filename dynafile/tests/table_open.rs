@@ -5,7 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{assert_invalid, scan_all};
+use common::{assert_invalid, collect, scan_all, string_table};
 use dynafile::{Dynafile, Error, FORMAT_VERSION, KeyAttribute, KeySchema, KeyType, Result, item};
 use serde_json::json;
 
@@ -500,5 +500,38 @@ fn key_attribute_names_are_1_to_255_bytes() -> Result<()> {
     let item = item! { longest.clone() => "a", "s" => "b" };
     db.put_item(&item)?;
     assert_eq!(db.get_item(("a", "b"))?, Some(item));
+    Ok(())
+}
+
+/// A partition file the manifest does not list (left by a checkpoint a crash interrupted) is
+/// removed before the next checkpoint of a later process writes, not read, and not listed by
+/// `check()`; opening the table does not list the directory for it.
+#[test]
+fn unlisted_partition_files_are_removed_before_the_next_checkpoint() -> Result<()> {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("db");
+    let db = string_table(dir.path())?;
+    db.put_item(&item! { "PK" => "p", "SK" => "1", "v" => 1 })?;
+    db.close()?;
+    let partitions = path.join("partitions");
+    let listed: Vec<_> = std::fs::read_dir(&partitions)
+        .expect("list")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    assert_eq!(listed.len(), 1);
+    let orphan = partitions.join("00000000000fffff.dfp");
+    std::fs::copy(&listed[0], &orphan).expect("plant an unlisted file");
+
+    let db = Dynafile::open(&path)?;
+    assert!(orphan.exists(), "opening does not look for unlisted files");
+    assert!(db.check()?.is_ok());
+    assert_eq!(
+        db.get_item(("p", "1"))?,
+        Some(item! { "PK" => "p", "SK" => "1", "v" => 1 })
+    );
+    db.put_item(&item! { "PK" => "p", "SK" => "2", "v" => 2 })?;
+    db.checkpoint()?;
+    assert!(!orphan.exists(), "the first checkpoint removes it");
+    assert_eq!(collect(db.query("p"))?.len(), 2);
     Ok(())
 }

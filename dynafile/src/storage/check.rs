@@ -116,7 +116,7 @@ impl Store {
             let high = version.ranges.get(index + 1).map(|next| next.start);
             for handle in range.files_newest_first() {
                 report.partition_files += 1;
-                let file = match PartitionFile::open(handle.meta.id, &handle.path) {
+                let file = match PartitionFile::open(handle.meta.id, &handle.path()) {
                     Ok(file) => file,
                     Err(error) => {
                         report.note(error)?;
@@ -137,7 +137,7 @@ impl Store {
                     for entry in 0..block.len() {
                         let key = block.key(entry);
                         let problem = |reason: String| Problem {
-                            file: handle.path.clone(),
+                            file: handle.path(),
                             offset: None,
                             reason,
                         };
@@ -166,7 +166,7 @@ impl Store {
                 report.entries += entries;
                 if entries != file.entries() || entries != handle.meta.entries {
                     report.problems.push(Problem {
-                        file: handle.path.clone(),
+                        file: handle.path(),
                         offset: None,
                         reason: format!(
                             "holds {entries} entries; its footer says {} and the manifest {}",

@@ -13,6 +13,7 @@
 
 use std::ops::Bound;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use crate::error::Result;
 use crate::key::hash_of_encoded;
@@ -20,13 +21,20 @@ use crate::storage::cursor::{Cursor, Direction, FileCursor, KeyBounds, MemCursor
 use crate::storage::fs::sync_dir;
 use crate::storage::manifest::{FileMeta, Manifest, partition_path};
 use crate::storage::partition_file::PartitionFileWriter;
-use crate::storage::store::{Frozen, Store, lock};
+use crate::storage::store::{Frozen, Store, lock, remove_orphans};
 use crate::storage::version::{FileHandle, Range, Version};
 
 impl Store {
     /// Checkpoints the active memtable (if it holds anything). One checkpoint runs at a time.
     pub(crate) fn run_checkpoint(&self) -> Result<()> {
         let _running = lock(&self.checkpoint_running);
+        // Leftovers of an earlier process go before this process writes any file. (Not at
+        // open: listing every file would make opening a large table slower.)
+        if !self.orphans_removed.load(Ordering::Acquire) {
+            let manifest = lock(&self.checkpoint).manifest.clone();
+            remove_orphans(&self.partitions_dir, &manifest)?;
+            self.orphans_removed.store(true, Ordering::Release);
+        }
         let Some(frozen) = self.freeze()? else {
             return Ok(());
         };
@@ -139,7 +147,11 @@ impl Store {
             size: summary.size,
             entries: summary.entries,
         };
-        Ok(FileHandle::opened(meta, summary.opened))
+        Ok(FileHandle::opened(
+            meta,
+            Arc::clone(&self.partitions_dir),
+            summary.opened,
+        ))
     }
 
     /// Writes a range's changes as one run, tombstones included.

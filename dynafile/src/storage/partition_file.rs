@@ -402,10 +402,6 @@ impl PartitionFile {
         self.entries
     }
 
-    pub(crate) fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// False when the file certainly holds no key of the partition whose key prefix (hash,
     /// length, partition key) is `prefix`.
     pub(crate) fn may_hold_partition(&self, prefix: &[u8]) -> bool {

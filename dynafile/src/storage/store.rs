@@ -62,7 +62,10 @@ pub(crate) struct CheckpointState {
 /// One table's storage.
 pub(crate) struct Store {
     pub(crate) dir: PathBuf,
-    pub(crate) partitions_dir: PathBuf,
+    pub(crate) partitions_dir: Arc<Path>,
+    /// Whether the files a checkpoint of an earlier process left unlisted were removed: done
+    /// before this process's first checkpoint, not at open (see `run_checkpoint`).
+    pub(crate) orphans_removed: AtomicBool,
     pub(crate) options: StoreOptions,
     pub(crate) wal: Wal,
     pub(crate) cache: Arc<BlockCache>,
@@ -116,7 +119,6 @@ impl Store {
                  key attribute was changed)",
             ));
         }
-        remove_orphans(&partitions_dir, &manifest)?;
         let (wal, recovered) = Wal::open(&wal_dir, manifest.checkpoint_seq)?;
         let active = Arc::new(MemTable::new(options.memtable_bytes));
         for record in recovered.records {
@@ -127,6 +129,7 @@ impl Store {
                 }
             }
         }
+        let partitions: Arc<Path> = Arc::from(partitions_dir.as_path());
         let ranges = manifest
             .ranges
             .iter()
@@ -135,19 +138,20 @@ impl Store {
                 base: meta
                     .base
                     .clone()
-                    .map(|file| FileHandle::new(file, &partitions_dir)),
+                    .map(|file| FileHandle::new(file, Arc::clone(&partitions))),
                 runs: meta
                     .runs
                     .iter()
                     .cloned()
-                    .map(|file| FileHandle::new(file, &partitions_dir))
+                    .map(|file| FileHandle::new(file, Arc::clone(&partitions)))
                     .collect(),
             })
             .collect();
         let replayed_bytes = active.bytes();
         let store = Arc::new(Store {
             dir: dir.to_owned(),
-            partitions_dir,
+            partitions_dir: partitions,
+            orphans_removed: AtomicBool::new(false),
             cache: Arc::new(BlockCache::new(options.cache_bytes)),
             wal,
             version: ArcSwap::from_pointee(Version {
@@ -366,8 +370,10 @@ impl Store {
 }
 
 /// Removes partition files the manifest does not list (left by a checkpoint that did not
-/// finish) and temporary files.
-fn remove_orphans(partitions_dir: &Path, manifest: &Manifest) -> Result<()> {
+/// finish, or replaced files a process did not get to delete) and temporary files. Only
+/// before a process's first checkpoint: later, replaced files that readers still use are
+/// unlisted too.
+pub(crate) fn remove_orphans(partitions_dir: &Path, manifest: &Manifest) -> Result<()> {
     let live: std::collections::HashSet<u64> = manifest.files().map(|f| f.id).collect();
     let entries = match std::fs::read_dir(partitions_dir) {
         Ok(entries) => entries,

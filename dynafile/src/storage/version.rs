@@ -20,31 +20,36 @@ use crate::storage::partition_file::PartitionFile;
 /// obsolete and deleted when the last reader that may use it lets go.
 pub(crate) struct FileHandle {
     pub meta: FileMeta,
-    pub path: PathBuf,
+    /// The partitions directory, shared by every handle (the file's path is built only when
+    /// needed, so that opening a table costs no allocation per file).
+    dir: Arc<Path>,
     opened: OnceLock<Arc<PartitionFile>>,
     obsolete: AtomicBool,
 }
 
 impl FileHandle {
     /// A handle of a file just written, already open.
-    pub(crate) fn opened(meta: FileMeta, file: PartitionFile) -> Arc<FileHandle> {
-        let path = file.path().to_owned();
+    pub(crate) fn opened(meta: FileMeta, dir: Arc<Path>, file: PartitionFile) -> Arc<FileHandle> {
         Arc::new(FileHandle {
             meta,
-            path,
+            dir,
             opened: OnceLock::from(Arc::new(file)),
             obsolete: AtomicBool::new(false),
         })
     }
 
-    pub(crate) fn new(meta: FileMeta, partitions_dir: &Path) -> Arc<FileHandle> {
-        let path = partition_path(partitions_dir, meta.id);
+    pub(crate) fn new(meta: FileMeta, dir: Arc<Path>) -> Arc<FileHandle> {
         Arc::new(FileHandle {
             meta,
-            path,
+            dir,
             opened: OnceLock::new(),
             obsolete: AtomicBool::new(false),
         })
+    }
+
+    /// The file's path.
+    pub(crate) fn path(&self) -> PathBuf {
+        partition_path(&self.dir, self.meta.id)
     }
 
     /// The open file (opening it and reading its index and filter the first time).
@@ -52,7 +57,7 @@ impl FileHandle {
         if let Some(file) = self.opened.get() {
             return Ok(Arc::clone(file));
         }
-        let file = Arc::new(PartitionFile::open(self.meta.id, &self.path)?);
+        let file = Arc::new(PartitionFile::open(self.meta.id, &self.path())?);
         // Two threads may open it at once; either copy is fine.
         Ok(Arc::clone(self.opened.get_or_init(|| file)))
     }
@@ -65,8 +70,9 @@ impl FileHandle {
 impl Drop for FileHandle {
     fn drop(&mut self) {
         if self.obsolete.load(Ordering::Acquire) {
-            // Best effort: a file left behind is removed at the next open.
-            let _ = std::fs::remove_file(&self.path);
+            // Best effort: a file left behind is removed before the next open's first
+            // checkpoint.
+            let _ = std::fs::remove_file(self.path());
         }
     }
 }

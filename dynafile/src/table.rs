@@ -71,18 +71,18 @@ impl Drop for Table {
 /// item without attributes, so `attribute_not_exists(PK)` puts only new items:
 ///
 /// ```
-/// use dynafile::{item, Dynafile, Error, KeyType, WriteOptions};
+/// use dynafile::{item, Dynafile, Error, Key, KeyType, WriteOptions};
 /// # let dir = tempfile::tempdir()?;
 /// # let db = Dynafile::builder(dir.path().join("db")).partition_key("PK", KeyType::S).open()?;
 /// let only_new = || WriteOptions::new().condition("attribute_not_exists(PK)");
 /// db.put_item_with(&item! { "PK" => "u1", "v" => 1 }, only_new())?;
 /// let again = db.put_item_with(&item! { "PK" => "u1", "v" => 2 }, only_new());
 /// assert!(matches!(again, Err(Error::ConditionalCheckFailed { .. })));
-/// assert_eq!(db.get_item("u1")?.map(|i| i["v"].clone()), Some(1.into()));
+/// assert_eq!(db.get_item(Key::new("u1"))?.map(|i| i["v"].clone()), Some(1.into()));
 ///
 /// let if_small = WriteOptions::new().condition("v < :limit").value(":limit", 5);
-/// db.delete_item_with("u1", if_small)?;
-/// assert_eq!(db.get_item("u1")?, None);
+/// db.delete_item_with(Key::new("u1"), if_small)?;
+/// assert_eq!(db.get_item(Key::new("u1"))?, None);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, Default)]
@@ -161,12 +161,12 @@ impl WriteOptions {
 /// `ProjectionExpression`) and its name placeholders.
 ///
 /// ```
-/// use dynafile::{item, Dynafile, GetOptions, KeyType};
+/// use dynafile::{item, Dynafile, GetOptions, Key, KeyType, Value};
 /// # let dir = tempfile::tempdir()?;
 /// # let db = Dynafile::builder(dir.path().join("db")).partition_key("PK", KeyType::S).open()?;
-/// db.put_item(&item! { "PK" => "u1", "name" => "Bob", "tags" => vec!["a".into(), "b".into()] })?;
-/// let projected = db.get_item_with("u1", GetOptions::new().projection("#n, tags[1]").name("#n", "name"))?;
-/// assert_eq!(projected, Some(item! { "name" => "Bob", "tags" => vec!["b".into()] }));
+/// db.put_item(&item! { "PK" => "u1", "name" => "Bob", "tags" => vec![Value::from("a"), Value::from("b")] })?;
+/// let projected = db.get_item_with(Key::new("u1"), GetOptions::new().projection("#n, tags[1]").name("#n", "name"))?;
+/// assert_eq!(projected, Some(item! { "name" => "Bob", "tags" => vec![Value::from("b")] }));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, Default)]

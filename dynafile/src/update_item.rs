@@ -42,18 +42,18 @@ pub enum ReturnValues {
 /// large), nothing is written.
 ///
 /// ```
-/// use dynafile::{item, Dynafile, KeyType, ReturnValues};
+/// use dynafile::{item, Dynafile, Key, KeyType, ReturnValues};
 /// # let dir = tempfile::tempdir()?;
 /// # let db = Dynafile::builder(dir.path().join("db")).partition_key("PK", KeyType::S).open()?;
 /// let new = db
-///     .update_item("page#1", "SET visits = if_not_exists(visits, :zero) + :one")
+///     .update_item(Key::new("page#1"), "SET visits = if_not_exists(visits, :zero) + :one")
 ///     .value(":zero", 0)
 ///     .value(":one", 1)
 ///     .return_values(ReturnValues::UpdatedNew)
 ///     .execute()?;
 /// assert_eq!(new, Some(item! { "visits" => 1 }));
-/// db.update_item("page#1", "ADD visits :n").value(":n", 2).execute()?;
-/// assert_eq!(db.get_item("page#1")?, Some(item! { "PK" => "page#1", "visits" => 3 }));
+/// db.update_item(Key::new("page#1"), "ADD visits :n").value(":n", 2).execute()?;
+/// assert_eq!(db.get_item(Key::new("page#1"))?, Some(item! { "PK" => "page#1", "visits" => 3 }));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[must_use = "an update does nothing until executed"]

@@ -32,7 +32,6 @@ const MAX_DEPTH: usize = 64;
 
 /// Which kind of expression is parsed, for messages and for the key condition's rules.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[allow(dead_code)] // `Condition` is used by tests and the PartiQL layer only so far.
 pub(crate) enum ExpressionKind {
     /// A condition of a put, delete or update.
     Condition,

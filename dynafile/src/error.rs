@@ -20,6 +20,15 @@ pub enum Error {
     #[error("{0}")]
     Validation(ValidationError),
 
+    /// The condition expression of a put, delete or update was false for the item as it was
+    /// (DynamoDB's `ConditionalCheckFailedException`). Nothing was written.
+    #[error("the conditional request failed: the condition expression is false for the item")]
+    ConditionalCheckFailed {
+        /// The item as it was, when the request asked for it
+        /// (DynamoDB's `ReturnValuesOnConditionCheckFailure: ALL_OLD`) and it existed.
+        item: Option<Box<crate::item::Item>>,
+    },
+
     /// The table directory is held by another process (or another open handle in this one).
     #[error("table at {} is locked by another process or handle", path.display())]
     Locked {
@@ -86,6 +95,40 @@ pub struct ValidationError {
     pub attribute: Option<String>,
     /// What is wrong.
     pub reason: String,
+    /// The expression the problem is in, for an invalid expression.
+    pub expression: Option<String>,
+    /// Where in [`ValidationError::expression`] the problem is: a byte offset.
+    pub position: Option<usize>,
+}
+
+impl ValidationError {
+    /// The expression and, under it, a caret at the position of the problem, for showing
+    /// to a user (as the CLI does); `None` for an error that is not about an expression.
+    ///
+    /// ```
+    /// # use dynafile::{Dynafile, Error, KeyType};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let db = Dynafile::builder(dir.path().join("db")).partition_key("PK", KeyType::S).open()?;
+    /// let Err(Error::Validation(error)) = db.scan().filter_expression("age <").iter() else {
+    ///     panic!("an operand is missing");
+    /// };
+    /// assert_eq!(error.caret_lines().as_deref(), Some("age <\n     ^"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn caret_lines(&self) -> Option<String> {
+        let expression = self.expression.as_deref()?;
+        let position = self
+            .position
+            .unwrap_or(expression.len())
+            .min(expression.len());
+        // Columns count characters, so the caret sits under the right one after non-ASCII text.
+        let column = expression
+            .char_indices()
+            .take_while(|(offset, _)| *offset < position)
+            .count();
+        Some(format!("{expression}\n{}^", " ".repeat(column)))
+    }
 }
 
 impl fmt::Display for ValidationError {
@@ -105,6 +148,8 @@ impl Error {
         Error::Validation(ValidationError {
             attribute: None,
             reason: reason.into(),
+            expression: None,
+            position: None,
         })
     }
 
@@ -116,6 +161,22 @@ impl Error {
         Error::Validation(ValidationError {
             attribute: Some(attribute.into()),
             reason: reason.into(),
+            expression: None,
+            position: None,
+        })
+    }
+
+    /// A validation error about an expression, at a byte offset of it.
+    pub(crate) fn invalid_expression(
+        expression: &str,
+        position: Option<usize>,
+        reason: impl Into<String>,
+    ) -> Error {
+        Error::Validation(ValidationError {
+            attribute: None,
+            reason: reason.into(),
+            expression: Some(expression.to_owned()),
+            position,
         })
     }
 

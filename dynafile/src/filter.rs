@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::expr::{Condition, evaluate};
 use crate::item::Item;
 
 /// A filter on items read by a query or scan. Items are read and counted against the limit
@@ -10,12 +11,15 @@ use crate::item::Item;
 pub(crate) enum Filter {
     /// A Rust predicate.
     Predicate(Arc<dyn Fn(&Item) -> bool + Send + Sync>),
+    /// A filter expression, parsed with its placeholders substituted.
+    Condition(Arc<Condition>),
 }
 
 impl Filter {
     pub(crate) fn matches(&self, item: &Item) -> bool {
         match self {
             Filter::Predicate(predicate) => predicate(item),
+            Filter::Condition(condition) => evaluate(condition, item),
         }
     }
 }

@@ -5,11 +5,16 @@ use std::sync::Arc;
 use std::ops::Bound;
 
 use crate::error::Result;
+use crate::expr::{
+    Condition, ExpressionKind, Placeholders, Projection, Resolver, parse_condition,
+    parse_key_condition, parse_projection,
+};
 use crate::filter::{Filter, all_match};
 use crate::item::Item;
-use crate::key::{Key, KeyDecoder};
+use crate::key::{Key, KeyDecoder, KeySchema, SortCondition};
 use crate::storage::{Direction, KeyBounds, StoreIter};
 use crate::table::{Dynafile, Table};
+use crate::value::Value;
 
 /// Items read by a query or scan, streamed from storage in order; nothing is collected
 /// first. Iterating yields `Result<Item>`: a read error ends the iteration.
@@ -24,6 +29,7 @@ pub struct Items {
     table: Option<Arc<Table>>,
     inner: Option<StoreIter>,
     filters: Vec<Filter>,
+    projection: Option<Arc<Projection>>,
     limit: Option<usize>,
     evaluated: usize,
     last_key: Vec<u8>,
@@ -51,13 +57,60 @@ pub(crate) struct ReadBounds {
     pub partition: Option<Vec<u8>>,
 }
 
-/// What queries and scans share: direction, limit, resume point and filters.
+/// What queries and scans share: direction, limit, resume point, filters and expressions.
 #[derive(Clone, Default)]
 pub(crate) struct ReadOptions {
     pub reverse: bool,
     pub limit: Option<usize>,
     pub start_after: Option<Key>,
     pub filters: Vec<Filter>,
+    pub expressions: ReadExpressions,
+}
+
+/// The expressions of a query or scan as given, parsed when the read runs, all with the one
+/// set of placeholders of the request.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ReadExpressions {
+    pub key_condition: Option<String>,
+    pub filter: Option<String>,
+    pub projection: Option<String>,
+    pub placeholders: Placeholders,
+}
+
+/// [`ReadExpressions`] parsed.
+pub(crate) struct CompiledRead {
+    /// The partition key value and sort key condition of a key condition expression.
+    pub key: Option<(Value, Option<SortCondition>)>,
+    pub filter: Option<Condition>,
+    pub projection: Option<Projection>,
+}
+
+impl ReadExpressions {
+    /// Parses the expressions; a placeholder none of them uses is an error, as in DynamoDB.
+    pub(crate) fn compile(&self, schema: &KeySchema) -> Result<CompiledRead> {
+        let mut resolver = Resolver::new(&self.placeholders);
+        let key = self
+            .key_condition
+            .as_deref()
+            .map(|text| parse_key_condition(text, schema, &mut resolver))
+            .transpose()?;
+        let filter = self
+            .filter
+            .as_deref()
+            .map(|text| parse_condition(ExpressionKind::Filter, text, &mut resolver))
+            .transpose()?;
+        let projection = self
+            .projection
+            .as_deref()
+            .map(|text| parse_projection(text, &mut resolver))
+            .transpose()?;
+        resolver.finish()?;
+        Ok(CompiledRead {
+            key,
+            filter,
+            projection,
+        })
+    }
 }
 
 impl ReadOptions {
@@ -71,10 +124,12 @@ impl ReadOptions {
         }
     }
 
-    /// Reads the keys within `bounds` from one snapshot of `db`'s table.
+    /// Reads the keys within `bounds` from one snapshot of `db`'s table, keeping the items
+    /// that pass the filters (and `filter`), projected by `projection`.
     pub(crate) fn read(
         &self,
         db: &Dynafile,
+        compiled: CompiledRead,
         bounds: impl FnOnce() -> Result<ReadBounds>,
     ) -> Result<Items> {
         // A limit of 0 is refused, as DynamoDB does: it would read nothing and report no last
@@ -99,7 +154,13 @@ impl ReadOptions {
             self.limit.map(|limit| limit + 1),
             partition.as_deref(),
         )?;
-        Ok(Items::new(table, inner, self.filters.clone(), self.limit))
+        let mut filters = self.filters.clone();
+        if let Some(condition) = compiled.filter {
+            filters.push(Filter::Condition(Arc::new(condition)));
+        }
+        let mut items = Items::new(table, inner, filters, self.limit);
+        items.projection = compiled.projection.map(Arc::new);
+        Ok(items)
     }
 }
 
@@ -110,6 +171,7 @@ impl std::fmt::Debug for ReadOptions {
             .field("limit", &self.limit)
             .field("start_after", &self.start_after)
             .field("filters", &self.filters.len())
+            .field("expressions", &self.expressions)
             .finish()
     }
 }
@@ -125,6 +187,7 @@ impl Items {
             table: Some(table),
             inner: Some(inner),
             filters,
+            projection: None,
             limit,
             evaluated: 0,
             last_key: Vec::new(),
@@ -141,6 +204,7 @@ impl Items {
             table: None,
             inner: None,
             filters: Vec::new(),
+            projection: None,
             limit: None,
             evaluated: 0,
             last_key: Vec::new(),
@@ -189,7 +253,10 @@ impl Items {
             }
             let item = table.decode_with(&mut self.keys, key, value)?;
             if all_match(&self.filters, &item) {
-                return Ok(Some(item));
+                return Ok(Some(match &self.projection {
+                    Some(projection) => projection.apply(&item),
+                    None => item,
+                }));
             }
         }
     }

@@ -489,7 +489,9 @@ mod tests {
     /// The attribute and reason of a validation error; panics on anything else.
     fn validation(result: Result<impl fmt::Debug>) -> (Option<String>, String) {
         match result {
-            Err(Error::Validation(ValidationError { attribute, reason })) => (attribute, reason),
+            Err(Error::Validation(ValidationError {
+                attribute, reason, ..
+            })) => (attribute, reason),
             other => panic!("expected a validation error, got {other:?}"),
         }
     }

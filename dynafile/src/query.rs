@@ -38,7 +38,8 @@ use crate::value::Value;
 #[must_use = "a query does nothing until it is iterated"]
 pub struct Query {
     db: Dynafile,
-    partition: Value,
+    /// The partition key value, unless the key condition expression gives it.
+    partition: Option<Value>,
     sort: Option<SortCondition>,
     options: ReadOptions,
 }
@@ -47,10 +48,21 @@ impl Query {
     pub(crate) fn new(db: Dynafile, partition: Value) -> Query {
         Query {
             db,
-            partition,
+            partition: Some(partition),
             sort: None,
             options: ReadOptions::default(),
         }
+    }
+
+    pub(crate) fn with_key_condition(db: Dynafile, key_condition: String) -> Query {
+        let mut query = Query {
+            db,
+            partition: None,
+            sort: None,
+            options: ReadOptions::default(),
+        };
+        query.options.expressions.key_condition = Some(key_condition);
+        query
     }
 
     /// A condition on the sort key (replacing any set before; DynamoDB allows one).
@@ -128,9 +140,48 @@ impl Query {
         self
     }
 
-    fn bounds(&self) -> Result<ReadBounds> {
+    /// Keeps only the items for which the filter expression holds (DynamoDB's
+    /// `FilterExpression`, replacing any set before), such as `"age < :max"` or, in the
+    /// original dynafile's syntax, `"SK =~ /^a/"`; see [`Scan::filter_expression`](crate::Scan::filter_expression)
+    /// for the grammar. It is parsed when the query runs; closures of [`Query::filter`] must
+    /// hold too.
+    pub fn filter_expression(mut self, expression: impl Into<String>) -> Query {
+        self.options.expressions.filter = Some(expression.into());
+        self
+    }
+
+    /// Returns only these attributes of each item (DynamoDB's `ProjectionExpression`):
+    /// paths separated by commas, such as `"name, tags[0], address.city"`; nested ones stay
+    /// nested. The filter sees whole items.
+    pub fn projection(mut self, expression: impl Into<String>) -> Query {
+        self.options.expressions.projection = Some(expression.into());
+        self
+    }
+
+    /// Defines the name placeholder `#placeholder` (DynamoDB's `ExpressionAttributeNames`),
+    /// for attribute names that are not plain words. The `#` may be left out.
+    pub fn name(mut self, placeholder: &str, attribute: impl Into<String>) -> Query {
+        self.options
+            .expressions
+            .placeholders
+            .name(placeholder, attribute);
+        self
+    }
+
+    /// Defines the value placeholder `:placeholder` (DynamoDB's `ExpressionAttributeValues`).
+    /// The `:` may be left out. Every placeholder must be used by one of the query's
+    /// expressions, as DynamoDB requires.
+    pub fn value(mut self, placeholder: &str, value: impl Into<Value>) -> Query {
+        self.options
+            .expressions
+            .placeholders
+            .value(placeholder, value);
+        self
+    }
+
+    fn bounds(&self, partition: &Value, sort: Option<&SortCondition>) -> Result<ReadBounds> {
         let schema = self.db.key_schema();
-        let prefix = partition_prefix(schema, &self.partition)?;
+        let prefix = partition_prefix(schema, partition)?;
         let partition_end = match prefix_successor(&prefix) {
             Some(end) => Bound::Excluded(end),
             None => Bound::Unbounded,
@@ -139,7 +190,7 @@ impl Query {
             start: Bound::Included(prefix.clone()),
             end: partition_end.clone(),
         };
-        if let Some(condition) = &self.sort {
+        if let Some(condition) = sort {
             let Some(attribute) = &schema.sort_key else {
                 return Err(Error::validation(format!(
                     "a sort key condition needs a sort key, and the table has none ({schema})"
@@ -219,9 +270,25 @@ impl Query {
     }
 
     /// Runs the query. Errors in the query itself (a wrongly typed key, a sort condition on
-    /// a table without sort key) are returned here.
+    /// a table without sort key, an invalid expression) are returned here.
     pub fn iter(&self) -> Result<Items> {
-        self.options.read(&self.db, || self.bounds())
+        let mut compiled = self.options.expressions.compile(self.db.key_schema())?;
+        let (partition, sort) = match (compiled.key.take(), &self.partition) {
+            (Some(_), _) if self.sort.is_some() => {
+                return Err(Error::validation(
+                    "a query takes its sort key condition from its key condition expression or \
+                     from the builder's methods, not both",
+                ));
+            }
+            (Some(key), _) => key,
+            (None, Some(partition)) => (partition.clone(), self.sort.clone()),
+            (None, None) => {
+                return Err(Error::validation("a query needs a partition key value"));
+            }
+        };
+        self.options.read(&self.db, compiled, || {
+            self.bounds(&partition, sort.as_ref())
+        })
     }
 
     /// Runs the query and collects one page.

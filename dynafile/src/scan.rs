@@ -10,6 +10,7 @@ use crate::items::{Items, Page, ReadBounds, ReadOptions};
 use crate::key::{Key, encode_key};
 use crate::storage::KeyBounds;
 use crate::table::Dynafile;
+use crate::value::Value;
 
 /// Most segments a scan may be split into (DynamoDB's limit).
 pub const MAX_SEGMENTS: u32 = 1_000_000;
@@ -89,6 +90,61 @@ impl Scan {
         self
     }
 
+    /// Keeps only the items for which the filter expression holds (DynamoDB's
+    /// `FilterExpression`, replacing any set before). It is parsed when the scan runs;
+    /// closures of [`Scan::filter`] must hold too.
+    ///
+    /// The grammar is DynamoDB's: comparisons `=`, `<>`, `<`, `<=`, `>`, `>=`, `BETWEEN`, `IN
+    /// (..)`, `AND`, `OR`, `NOT`, parentheses, and the functions `attribute_exists`,
+    /// `attribute_not_exists`, `attribute_type`, `begins_with`, `contains` and `size`, over
+    /// paths (`a.b[0]`, `#name`) and `:value`s. As extensions, it also reads the original
+    /// dynafile's filter strings: `==`, `!=`, inline literals (`'text'`, `12`, `true`, `null`,
+    /// `[1, 2]`), `x in [..]`, `x in 'a', 'b'`, `'admin' in roles` (membership),
+    /// `ip in 10.0.0.0/8`, and `path =~ /regex/flags` (flags `i`, `m`, `s`).
+    ///
+    /// ```
+    /// use dynafile::{item, Dynafile, KeyType};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let db = Dynafile::builder(dir.path().join("db")).partition_key("PK", KeyType::S).open()?;
+    /// db.put_item(&item! { "PK" => "u1", "age" => 9 })?;
+    /// db.put_item(&item! { "PK" => "u2", "age" => 40 })?;
+    /// let young = db.scan().filter_expression("age < :max").value(":max", 10).page()?;
+    /// assert_eq!(young.items, vec![item! { "PK" => "u1", "age" => 9 }]);
+    /// let by_regex = db.scan().filter_expression("PK =~ /^u2$/").page()?;
+    /// assert_eq!(by_regex.items.len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn filter_expression(mut self, expression: impl Into<String>) -> Scan {
+        self.options.expressions.filter = Some(expression.into());
+        self
+    }
+
+    /// Returns only these attributes of each item (DynamoDB's `ProjectionExpression`):
+    /// paths separated by commas; nested ones stay nested. The filter sees whole items.
+    pub fn projection(mut self, expression: impl Into<String>) -> Scan {
+        self.options.expressions.projection = Some(expression.into());
+        self
+    }
+
+    /// Defines the name placeholder `#placeholder`; the `#` may be left out.
+    pub fn name(mut self, placeholder: &str, attribute: impl Into<String>) -> Scan {
+        self.options
+            .expressions
+            .placeholders
+            .name(placeholder, attribute);
+        self
+    }
+
+    /// Defines the value placeholder `:placeholder`; the `:` may be left out. Every
+    /// placeholder must be used by one of the scan's expressions, as DynamoDB requires.
+    pub fn value(mut self, placeholder: &str, value: impl Into<Value>) -> Scan {
+        self.options
+            .expressions
+            .placeholders
+            .value(placeholder, value);
+        self
+    }
+
     fn bounds(&self) -> Result<ReadBounds> {
         let mut bounds = KeyBounds::all();
         if let Some((segment, total)) = self.segment {
@@ -126,7 +182,8 @@ impl Scan {
 
     /// Runs the scan.
     pub fn iter(&self) -> Result<Items> {
-        self.options.read(&self.db, || self.bounds())
+        let compiled = self.options.expressions.compile(self.db.key_schema())?;
+        self.options.read(&self.db, compiled, || self.bounds())
     }
 
     /// Runs the scan and collects one page.

@@ -8,11 +8,16 @@ use crate::batch::BatchWriter;
 use crate::builder::{Builder, Meta};
 use crate::encoding::{decode_item, encode_item};
 use crate::error::{Error, Result};
+use crate::expr::{
+    Condition, ExpressionKind, Placeholders, Projection, Resolver, evaluate, parse_condition,
+    parse_projection,
+};
 use crate::item::Item;
 use crate::key::{IntoKey, Key, KeyDecoder, KeySchema, decode_key, encode_key, key_of_item};
 use crate::query::Query;
 use crate::scan::Scan;
 use crate::storage::{CheckReport, Durability, Op, Snapshot, Store};
+use crate::update_item::UpdateItem;
 use crate::value::Value;
 
 /// A table: a directory holding items under a partition key and an optional sort key.
@@ -57,7 +62,29 @@ impl Drop for Table {
     }
 }
 
-/// Options of a single put or delete.
+/// Options of a single put or delete: what to return, the durability, and a condition.
+///
+/// A condition expression (DynamoDB's `ConditionExpression`) is checked against the item
+/// as stored when the write commits, atomically: no other write to the table comes between
+/// the check and the write. When it is false the write returns
+/// [`Error::ConditionalCheckFailed`] and nothing changes. A missing item is checked as an
+/// item without attributes, so `attribute_not_exists(PK)` puts only new items:
+///
+/// ```
+/// use dynafile::{item, Dynafile, Error, Key, KeyType, WriteOptions};
+/// # let dir = tempfile::tempdir()?;
+/// # let db = Dynafile::builder(dir.path().join("db")).partition_key("PK", KeyType::S).open()?;
+/// let only_new = || WriteOptions::new().condition("attribute_not_exists(PK)");
+/// db.put_item_with(&item! { "PK" => "u1", "v" => 1 }, only_new())?;
+/// let again = db.put_item_with(&item! { "PK" => "u1", "v" => 2 }, only_new());
+/// assert!(matches!(again, Err(Error::ConditionalCheckFailed { .. })));
+/// assert_eq!(db.get_item(Key::new("u1"))?.map(|i| i["v"].clone()), Some(1.into()));
+///
+/// let if_small = WriteOptions::new().condition("v < :limit").value(":limit", 5);
+/// db.delete_item_with(Key::new("u1"), if_small)?;
+/// assert_eq!(db.get_item(Key::new("u1"))?, None);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 #[must_use]
@@ -66,6 +93,11 @@ pub struct WriteOptions {
     pub return_old: bool,
     /// Durability of this write, instead of the table's.
     pub durability: Option<Durability>,
+    /// Return the item as it was in [`Error::ConditionalCheckFailed`] when the condition fails
+    /// (DynamoDB's `ReturnValuesOnConditionCheckFailure: ALL_OLD`).
+    pub return_old_on_condition_failure: bool,
+    condition: Option<String>,
+    placeholders: Placeholders,
 }
 
 impl WriteOptions {
@@ -84,6 +116,94 @@ impl WriteOptions {
     pub fn durability(mut self, durability: Durability) -> WriteOptions {
         self.durability = Some(durability);
         self
+    }
+
+    /// Writes only when this condition expression holds for the item as stored (see
+    /// [`Scan::filter_expression`] for the grammar).
+    pub fn condition(mut self, expression: impl Into<String>) -> WriteOptions {
+        self.condition = Some(expression.into());
+        self
+    }
+
+    /// Defines the name placeholder `#placeholder` of the condition; the `#` may be left out.
+    pub fn name(mut self, placeholder: &str, attribute: impl Into<String>) -> WriteOptions {
+        self.placeholders.name(placeholder, attribute);
+        self
+    }
+
+    /// Defines the value placeholder `:placeholder` of the condition; the `:` may be left out.
+    pub fn value(mut self, placeholder: &str, value: impl Into<Value>) -> WriteOptions {
+        self.placeholders.value(placeholder, value);
+        self
+    }
+
+    /// Returns the item as it was in [`Error::ConditionalCheckFailed`] when the condition
+    /// fails.
+    pub fn return_old_on_condition_failure(mut self) -> WriteOptions {
+        self.return_old_on_condition_failure = true;
+        self
+    }
+
+    /// The condition, parsed; placeholders it does not use are an error.
+    fn compile_condition(&self) -> Result<Option<Condition>> {
+        let mut resolver = Resolver::new(&self.placeholders);
+        let condition = self
+            .condition
+            .as_deref()
+            .map(|text| parse_condition(ExpressionKind::Condition, text, &mut resolver))
+            .transpose()?;
+        resolver.finish()?;
+        Ok(condition)
+    }
+}
+
+/// Options of a get or batch get: a projection expression (DynamoDB's
+/// `ProjectionExpression`) and its name placeholders.
+///
+/// ```
+/// use dynafile::{item, Dynafile, GetOptions, Key, KeyType, Value};
+/// # let dir = tempfile::tempdir()?;
+/// # let db = Dynafile::builder(dir.path().join("db")).partition_key("PK", KeyType::S).open()?;
+/// db.put_item(&item! { "PK" => "u1", "name" => "Bob", "tags" => vec![Value::from("a"), Value::from("b")] })?;
+/// let projected = db.get_item_with(Key::new("u1"), GetOptions::new().projection("#n, tags[1]").name("#n", "name"))?;
+/// assert_eq!(projected, Some(item! { "name" => "Bob", "tags" => vec![Value::from("b")] }));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+#[must_use]
+pub struct GetOptions {
+    projection: Option<String>,
+    placeholders: Placeholders,
+}
+
+impl GetOptions {
+    /// Default options: whole items.
+    pub fn new() -> GetOptions {
+        GetOptions::default()
+    }
+
+    /// Returns only these attributes: paths separated by commas, nested ones kept nested.
+    pub fn projection(mut self, expression: impl Into<String>) -> GetOptions {
+        self.projection = Some(expression.into());
+        self
+    }
+
+    /// Defines the name placeholder `#placeholder`; the `#` may be left out.
+    pub fn name(mut self, placeholder: &str, attribute: impl Into<String>) -> GetOptions {
+        self.placeholders.name(placeholder, attribute);
+        self
+    }
+
+    fn compile_projection(&self) -> Result<Option<Projection>> {
+        let mut resolver = Resolver::new(&self.placeholders);
+        let projection = self
+            .projection
+            .as_deref()
+            .map(|text| parse_projection(text, &mut resolver))
+            .transpose()?;
+        resolver.finish()?;
+        Ok(projection)
     }
 }
 
@@ -158,6 +278,16 @@ impl Dynafile {
         self.table.get(&snapshot, &encoded)
     }
 
+    /// [`Dynafile::get_item`] with options (a projection).
+    pub fn get_item_with(&self, key: impl IntoKey, options: GetOptions) -> Result<Option<Item>> {
+        let projection = options.compile_projection()?;
+        let item = self.get_item(key)?;
+        Ok(match projection {
+            Some(projection) => item.map(|item| projection.apply(&item)),
+            None => item,
+        })
+    }
+
     /// Deletes the item with this key. Deleting an item that does not exist is not an error
     /// (as in DynamoDB; the original dynafile raised `KeyError`).
     pub fn delete_item(&self, key: impl IntoKey) -> Result<()> {
@@ -174,15 +304,30 @@ impl Dynafile {
         self.write(Op::Delete { key }, &options)
     }
 
+    /// Updates the item with this key by an update expression (DynamoDB's `UpdateItem`),
+    /// creating it when there is none; see [`UpdateItem`].
+    pub fn update_item(&self, key: impl IntoKey, update: impl Into<String>) -> UpdateItem {
+        let key = key.into_key(self.key_schema());
+        UpdateItem::new(self.clone(), key, update.into())
+    }
+
     fn write(&self, op: Op, options: &WriteOptions) -> Result<Option<Item>> {
         let durability = options.durability.unwrap_or(self.table.durability);
-        if !options.return_old {
+        let condition = options.compile_condition()?;
+        if !options.return_old && condition.is_none() {
             self.table.store.commit(vec![op], durability)?;
             return Ok(None);
         }
         self.table.store.commit_with(durability, |latest| {
             let old = self.table.get(latest, op.key())?;
-            Ok((vec![op], old))
+            if let Some(condition) = &condition {
+                check_condition(
+                    condition,
+                    old.as_ref(),
+                    options.return_old_on_condition_failure,
+                )?;
+            }
+            Ok((vec![op], old.filter(|_| options.return_old)))
         })
     }
 
@@ -203,6 +348,23 @@ impl Dynafile {
             .collect()
     }
 
+    /// [`Dynafile::batch_get`] with options (a projection).
+    pub fn batch_get_with<K: IntoKey>(
+        &self,
+        keys: impl IntoIterator<Item = K>,
+        options: GetOptions,
+    ) -> Result<Vec<Option<Item>>> {
+        let projection = options.compile_projection()?;
+        let items = self.batch_get(keys)?;
+        Ok(match projection {
+            Some(projection) => items
+                .into_iter()
+                .map(|item| item.map(|item| projection.apply(&item)))
+                .collect(),
+            None => items,
+        })
+    }
+
     /// A batch of puts and deletes that commits atomically: after a crash, all of it or none
     /// of it is there.
     pub fn batch_writer(&self) -> BatchWriter {
@@ -212,6 +374,29 @@ impl Dynafile {
     /// A query of one partition: the items with this partition key value, in sort key order.
     pub fn query(&self, partition: impl Into<Value>) -> Query {
         Query::new(self.clone(), partition.into())
+    }
+
+    /// A query whose partition and sort key conditions are given as a key condition
+    /// expression (DynamoDB's `KeyConditionExpression`): `PK = :pk`, optionally `AND` one of
+    /// `SK = :v`, `<`, `<=`, `>`, `>=`, `SK BETWEEN :a AND :b` or `begins_with(SK, :p)`.
+    ///
+    /// ```
+    /// use dynafile::{item, Dynafile, KeyType};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let db = Dynafile::builder(dir.path().join("db")).partition_key("PK", KeyType::S).sort_key("SK", KeyType::S).open()?;
+    /// for sk in ["order#1", "order#2", "profile"] {
+    ///     db.put_item(&item! { "PK" => "user#1", "SK" => sk })?;
+    /// }
+    /// let orders = db
+    ///     .query_expr("PK = :pk AND begins_with(SK, :prefix)")
+    ///     .value(":pk", "user#1")
+    ///     .value(":prefix", "order#")
+    ///     .page()?;
+    /// assert_eq!(orders.items.len(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn query_expr(&self, key_condition: impl Into<String>) -> Query {
+        Query::with_key_condition(self.clone(), key_condition.into())
     }
 
     /// A scan of the whole table (or of one segment of it).
@@ -262,7 +447,33 @@ impl std::fmt::Debug for Dynafile {
     }
 }
 
+/// Fails with [`Error::ConditionalCheckFailed`] unless `condition` holds for `old` (a missing
+/// item is checked as an empty one).
+pub(crate) fn check_condition(
+    condition: &Condition,
+    old: Option<&Item>,
+    return_old: bool,
+) -> Result<()> {
+    let empty = Item::new();
+    if evaluate(condition, old.unwrap_or(&empty)) {
+        return Ok(());
+    }
+    Err(Error::ConditionalCheckFailed {
+        item: old.filter(|_| return_old).cloned().map(Box::new),
+    })
+}
+
 impl Table {
+    /// The names of the key attributes.
+    pub(crate) fn key_names(&self) -> Vec<&str> {
+        let schema = self.schema();
+        let mut names = vec![schema.partition_key.name.as_str()];
+        if let Some(sort) = &schema.sort_key {
+            names.push(sort.name.as_str());
+        }
+        names
+    }
+
     pub(crate) fn schema(&self) -> &KeySchema {
         &self.meta.key_schema
     }
@@ -272,11 +483,7 @@ impl Table {
         item.validate()?;
         let schema = self.schema();
         let key = encode_key(schema, &key_of_item(schema, item)?)?;
-        let mut skip = vec![schema.partition_key.name.as_str()];
-        if let Some(sort) = &schema.sort_key {
-            skip.push(sort.name.as_str());
-        }
-        Ok((key, Arc::from(encode_item(item, &skip))))
+        Ok((key, Arc::from(encode_item(item, &self.key_names()))))
     }
 
     pub(crate) fn encode_key(&self, key: impl IntoKey) -> Result<Vec<u8>> {

@@ -200,7 +200,7 @@ mod tests {
         assert!(
             matches!(
                 &converted,
-                crate::Error::Validation(ValidationError { attribute: Some(a), reason })
+                crate::Error::Validation(ValidationError { attribute: Some(a), reason, .. })
                     if a == "a.b[2]" && reason == "bad"
             ),
             "{converted:?}"
@@ -209,7 +209,7 @@ mod tests {
         assert!(
             matches!(
                 &top,
-                crate::Error::Validation(ValidationError { attribute: None, reason })
+                crate::Error::Validation(ValidationError { attribute: None, reason, .. })
                     if reason == "bad"
             ),
             "{top:?}"

@@ -6,7 +6,8 @@
 //! dialect's prefix and infix hooks:
 //!
 //! - `x IS [NOT] MISSING`,
-//! - `x [NOT] IN [a, b]` (a list in brackets, where SQL uses parentheses),
+//! - `x [NOT] IN [a, b]` (a list in brackets, where SQL uses parentheses; read as an
+//!   unparenthesized IN target, which some dialects have),
 //! - `<<a, b>>` set literals.
 //!
 //! sqlparser's AST has no node for the first and the last, so they are carried in it as calls
@@ -14,8 +15,8 @@
 //! builds and recognizes them.
 
 use sqlparser::ast::{
-    Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments, Ident,
-    InTarget, ObjectName, ObjectNamePart,
+    AccessExpr, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList,
+    FunctionArguments, Ident, ObjectName, ObjectNamePart, Subscript,
 };
 use sqlparser::dialect::{Dialect, Precedence};
 use sqlparser::keywords::Keyword;
@@ -131,32 +132,57 @@ impl Dialect for PartiqlDialect {
         None
     }
 
+    /// `x IN [a, b]` is read as `x IN <expression>` with a list expression, which the
+    /// conversion spreads into the candidates; this needs no infix hook, and so no copy of `x`.
+    fn supports_in_unparenthesized_expr(&self) -> bool {
+        true
+    }
+
     fn parse_infix(
         &self,
         parser: &mut Parser,
         expr: &Expr,
         _precedence: u8,
     ) -> Option<Result<Expr, ParserError>> {
-        if let Some(negated) = peek_is_missing(parser) {
-            // IS, [NOT,] MISSING
-            for _ in 0..if negated { 3 } else { 2 } {
-                parser.advance_token();
-            }
-            let marker = if negated {
-                MarkerFunction::IsNotMissing
-            } else {
-                MarkerFunction::IsMissing
-            };
-            return Some(Ok(marker.call(vec![expr.clone()])));
+        let negated = peek_is_missing(parser)?;
+        if !is_plain_path(expr) {
+            // The hook only lends `expr`, so the marker holds a copy of it: kept to plain paths,
+            // which are what DynamoDB tests for MISSING, a copy stays small and shallow.
+            let at = parser.peek_token_ref().span.start;
+            return Some(Err(ParserError::ParserError(format!(
+                "expected an attribute path before IS [NOT] MISSING, found {expr}{at}"
+            ))));
         }
-        if let Some(negated) = peek_in_bracket(parser) {
-            // [NOT,] IN, [
-            for _ in 0..if negated { 3 } else { 2 } {
-                parser.advance_token();
-            }
-            return Some(parse_bracketed_in(parser, expr.clone(), negated));
+        // IS, [NOT,] MISSING
+        for _ in 0..if negated { 3 } else { 2 } {
+            parser.advance_token();
         }
-        None
+        let marker = if negated {
+            MarkerFunction::IsNotMissing
+        } else {
+            MarkerFunction::IsMissing
+        };
+        Some(Ok(marker.call(vec![expr.clone()])))
+    }
+}
+
+/// A path of names and literal subscripts: `a`, `a.b`, `a[0].b`, `a['k']`.
+fn is_plain_path(expr: &Expr) -> bool {
+    match expr {
+        Expr::Identifier(_) | Expr::CompoundIdentifier(_) => true,
+        Expr::CompoundFieldAccess { root, access_chain } => {
+            matches!(**root, Expr::Identifier(_))
+                && access_chain.iter().all(|access| {
+                    matches!(
+                        access,
+                        AccessExpr::Dot(Expr::Identifier(_))
+                            | AccessExpr::Subscript(Subscript::Index {
+                                index: Expr::Value(_)
+                            })
+                    )
+                })
+        }
+        _ => false,
     }
 }
 
@@ -171,28 +197,6 @@ fn peek_is_missing(parser: &Parser) -> Option<bool> {
     }
     (is_keyword(second, Keyword::NOT) && is_word(&parser.peek_nth_token_ref(2).token, "MISSING"))
         .then_some(true)
-}
-
-/// `Some(negated)` when the next tokens are `[NOT] IN [`.
-fn peek_in_bracket(parser: &Parser) -> Option<bool> {
-    let first = &parser.peek_nth_token_ref(0).token;
-    let negated = is_keyword(first, Keyword::NOT);
-    let offset = usize::from(negated);
-    (is_keyword(&parser.peek_nth_token_ref(offset).token, Keyword::IN)
-        && parser.peek_nth_token_ref(offset + 1).token == Token::LBracket)
-        .then_some(negated)
-}
-
-/// The rest of `x [NOT] IN [a, b]` after the `[`.
-fn parse_bracketed_in(parser: &mut Parser, expr: Expr, negated: bool) -> Result<Expr, ParserError> {
-    let list = parser.parse_comma_separated(Parser::parse_expr)?;
-    parser.expect_token(&Token::RBracket)?;
-    Ok(Expr::In {
-        expr: Box::new(expr),
-        target: InTarget::List(list),
-        negated,
-        global: false,
-    })
 }
 
 /// `<<a, b>>`: a set literal.

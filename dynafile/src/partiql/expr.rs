@@ -25,6 +25,21 @@ use crate::value::Value;
 /// recursively.
 pub(crate) const MAX_EXPRESSION_DEPTH: usize = 256;
 
+/// Stack kept free below every conversion level: room for the deepest sqlparser tree a
+/// statement of [`MAX_STATEMENT_LENGTH`](super::parse::MAX_STATEMENT_LENGTH) characters can
+/// hold (a chain `1+1+..` of 4,096 levels) to be dropped recursively, as sqlparser's types
+/// drop, with a wide margin for unoptimized builds.
+const STACK_RED_ZONE: usize = 1024 * 1024;
+/// Size of each stack segment added when less than [`STACK_RED_ZONE`] is left.
+const STACK_SEGMENT: usize = 4 * 1024 * 1024;
+
+/// Runs `f` with at least [`STACK_RED_ZONE`] of stack, growing the stack on the heap when
+/// less is left: a conversion level takes kilobytes of stack in unoptimized builds, and
+/// dropping an unconverted sqlparser tree recurses through all of it.
+pub(crate) fn with_stack<R>(f: impl FnOnce() -> R) -> R {
+    stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, f)
+}
+
 /// An attribute path: a top-level attribute name, then map keys and list indexes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Path {
@@ -238,6 +253,10 @@ impl Converter {
 
     /// Converts one expression.
     pub(crate) fn expr(&mut self, expr: sql::Expr) -> Result<Expr> {
+        with_stack(|| self.expr_with_stack(expr))
+    }
+
+    fn expr_with_stack(&mut self, expr: sql::Expr) -> Result<Expr> {
         self.depth += 1;
         let converted = if self.depth > MAX_EXPRESSION_DEPTH {
             Err(Error::validation(format!(
@@ -295,9 +314,21 @@ impl Converter {
                 global: _,
             } => {
                 let value = Box::new(self.expr(*expr)?);
-                let InTarget::List(list) = target else {
+                let InTarget::List(mut list) = target else {
                     return Err(unsupported("IN with a subquery, UNNEST or a table"));
                 };
+                // `x IN [a, b]` arrives as one candidate, the list `[a, b]`: its elements are
+                // the candidates (so `x IN ([a, b])` is read the same way).
+                if let [sql::Expr::Array(array)] = list.as_mut_slice()
+                    && !array.named
+                {
+                    list = std::mem::take(&mut array.elem);
+                    if list.is_empty() {
+                        return Err(Error::validation(
+                            "IN needs at least one candidate".to_string(),
+                        ));
+                    }
+                }
                 let list = list
                     .into_iter()
                     .map(|element| self.expr(element))
@@ -525,7 +556,7 @@ impl Converter {
 
 /// The error for a construct DynamoDB's PartiQL does not have.
 pub(crate) fn unsupported(construct: &str) -> Error {
-    Error::validation(format!("{construct} not supported"))
+    Error::validation(format!("PartiQL does not support {construct}"))
 }
 
 fn negate_if(negated: bool, expr: Expr) -> Expr {

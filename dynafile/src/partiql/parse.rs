@@ -18,7 +18,7 @@ use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Location, Token};
 
 use super::dialect::PartiqlDialect;
-use super::expr::{Converter, Expr, Path, unsupported, write_name};
+use super::expr::{Converter, Expr, Path, unsupported, with_stack, write_name};
 use crate::error::{Error, Result};
 use crate::value::Value;
 
@@ -148,6 +148,10 @@ pub(crate) struct Delete {
 /// asks for something DynamoDB's PartiQL does not have (joins, subqueries, GROUP BY, unknown
 /// functions, ...) is [`Error::Validation`] naming it.
 pub(crate) fn parse(text: &str) -> Result<Statement> {
+    with_stack(|| parse_with_stack(text))
+}
+
+fn parse_with_stack(text: &str) -> Result<Statement> {
     let length = text.chars().count();
     if length > MAX_STATEMENT_LENGTH {
         return Err(Error::validation(format!(
@@ -619,10 +623,14 @@ fn name_parts(name: ObjectName) -> Result<Vec<String>> {
 /// The table and index of `FROM table` or `FROM "table"."index"`.
 fn table_source(from: Vec<sql::TableWithJoins>) -> Result<(String, Option<String>)> {
     let mut from = from.into_iter();
-    let (Some(source), None) = (from.next(), from.next()) else {
-        return Err(Error::validation(
-            "SELECT reads exactly one table: FROM table".to_string(),
-        ));
+    let source = match (from.next(), from.next()) {
+        (Some(source), None) => source,
+        (None, _) => {
+            return Err(Error::validation(
+                "SELECT needs a FROM clause naming the table".to_string(),
+            ));
+        }
+        (Some(_), Some(_)) => return Err(unsupported("reading several tables (FROM a, b)")),
     };
     reject(!source.joins.is_empty(), "joins")?;
     let TableFactor::Table {

@@ -2,8 +2,9 @@
 //! model.
 //!
 //! sqlparser reads the text in a PartiQL dialect ([`dialect`]); [`parse`] turns its AST into a
-//! small statement model whose expressions ([`expr`]) keep no sqlparser type, ready to be
-//! planned as a query or a scan and translated into the table's calls.
+//! small statement model whose expressions ([`expr`], converted in [`convert`]) keep no
+//! sqlparser type, ready to be planned as a query or a scan and translated into the table's
+//! calls.
 
 #![allow(
     dead_code,
@@ -11,6 +12,7 @@
     reason = "the executor that plans and runs parsed statements comes next; until then only tests call the parser"
 )]
 
+mod convert;
 mod dialect;
 mod expr;
 mod parse;

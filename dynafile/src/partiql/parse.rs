@@ -17,8 +17,9 @@ use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Location, Token};
 
+use super::convert::{Converter, unsupported, with_stack};
 use super::dialect::PartiqlDialect;
-use super::expr::{Converter, Expr, Path, unsupported, with_stack, write_name};
+use super::expr::{Expr, Path, write_name};
 use crate::error::{Error, Result};
 use crate::value::Value;
 

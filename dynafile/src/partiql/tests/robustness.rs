@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 
-use super::super::expr::MAX_EXPRESSION_DEPTH;
+use super::super::convert::MAX_EXPRESSION_DEPTH;
 use super::{failure, parse};
 use crate::error::Error;
 

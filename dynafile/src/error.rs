@@ -29,6 +29,21 @@ pub enum Error {
         item: Option<Box<crate::item::Item>>,
     },
 
+    /// A PartiQL statement does not parse: `line` and `column` (both from 1, the column in
+    /// characters) point at where it went wrong, and `message` says what was expected there.
+    /// [`Error::excerpt`] shows the statement's line with a caret under the column.
+    #[error("syntax error at line {line}, column {column}: {message}")]
+    Parse {
+        /// The line of the statement, from 1.
+        line: u64,
+        /// The column in that line, in characters from 1.
+        column: u64,
+        /// What was expected and what was found instead.
+        message: String,
+        /// The whole statement as given.
+        statement: String,
+    },
+
     /// The table directory is held by another process (or another open handle in this one).
     #[error("table at {} is locked by another process or handle", path.display())]
     Locked {
@@ -199,6 +214,41 @@ impl Error {
             offset,
             reason: reason.into(),
         }
+    }
+}
+
+impl Error {
+    /// For [`Error::Parse`], the statement's line at the error with a caret line under the
+    /// column, for printing below the message:
+    ///
+    /// ```text
+    /// SELECT * FORM shop
+    ///          ^
+    /// ```
+    ///
+    /// `None` for every other error. Tabs before the column are kept in the caret line so the
+    /// caret stays aligned in a terminal.
+    #[must_use]
+    pub fn excerpt(&self) -> Option<String> {
+        let Error::Parse {
+            line,
+            column,
+            statement,
+            ..
+        } = self
+        else {
+            return None;
+        };
+        let index = usize::try_from(line.saturating_sub(1)).unwrap_or(usize::MAX);
+        let text = statement.lines().nth(index).unwrap_or_default();
+        let before = usize::try_from(column.saturating_sub(1)).unwrap_or(usize::MAX);
+        let padding: String = text
+            .chars()
+            .chain(std::iter::repeat(' '))
+            .take(before)
+            .map(|c| if c == '\t' { '\t' } else { ' ' })
+            .collect();
+        Some(format!("{text}\n{padding}^"))
     }
 }
 

@@ -57,6 +57,7 @@ mod items;
 mod json;
 mod key;
 mod number;
+mod partiql;
 mod query;
 mod scan;
 mod serde_item;

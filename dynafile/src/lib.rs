@@ -51,6 +51,7 @@ mod builder;
 mod encoding;
 mod error;
 mod filter;
+mod info;
 mod item;
 mod items;
 mod json;
@@ -66,6 +67,7 @@ mod value;
 pub use batch::BatchWriter;
 pub use builder::{Builder, FORMAT_VERSION};
 pub use error::{Error, Result, ValidationError};
+pub use info::{FileGroup, TableFiles, TableInfo};
 pub use item::{Item, MAX_ITEM_SIZE, MAX_NESTING_DEPTH};
 pub use items::{Items, Page};
 pub use key::{

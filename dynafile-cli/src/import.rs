@@ -63,6 +63,8 @@ pub(crate) fn run(args: Args) -> CliResult {
     progress.finish();
     match imported {
         Ok(count) => {
+            // Closing checkpoints what was imported, and reports failure to.
+            db.close()?;
             println!("imported {count} items");
             Ok(ExitCode::SUCCESS)
         }

@@ -6,15 +6,8 @@ use dynafile::Dynafile;
 
 use crate::{CliResult, TableDir};
 
-/// Arguments of `check`.
-#[derive(clap::Args)]
-pub(crate) struct Args {
-    #[command(flatten)]
-    table: TableDir,
-}
-
-pub(crate) fn run(args: Args) -> CliResult {
-    let db = Dynafile::open(&args.table.dir)?;
+pub(crate) fn run(table: TableDir) -> CliResult {
+    let db = Dynafile::open(&table.dir)?;
     let report = db.check()?;
     println!("{report}");
     Ok(if report.is_ok() {

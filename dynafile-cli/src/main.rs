@@ -39,10 +39,10 @@ enum Command {
     /// Write every item of the table in DIR as JSON lines, in table order.
     Export(export::Args),
     /// Print the table's schema, item count and files as one JSON object.
-    Info(info::Args),
+    Info(TableDir),
     /// Verify every checksum and ordering invariant of the table in DIR; exits 1 when
     /// something is wrong.
-    Check(check::Args),
+    Check(TableDir),
 }
 
 fn run(cli: Cli) -> CliResult {

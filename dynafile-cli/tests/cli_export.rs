@@ -98,17 +98,22 @@ fn varied_items() -> Vec<Item> {
         .collect()
 }
 
-#[test]
-fn a_dynamodb_json_export_imports_into_the_same_table() {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let table = dir.path().join("source");
-    let db = create(&table, KeyType::S, Some(KeyType::N));
+/// Creates a table `PK (S)`, `SK (N)` in `path` holding [`varied_items`].
+fn fill_with_varied_items(path: &std::path::Path) {
+    let db = create(path, KeyType::S, Some(KeyType::N));
     let mut batch = db.batch_writer();
     for item in varied_items() {
         batch.put_item(&item).expect("queue");
     }
     batch.commit().expect("commit");
     db.close().expect("close");
+}
+
+#[test]
+fn a_dynamodb_json_export_imports_into_the_same_table() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let table = dir.path().join("source");
+    fill_with_varied_items(&table);
 
     let file = dir.path().join("export.jsonl");
     let stdout = dynafile([
@@ -186,13 +191,7 @@ fn a_plain_export_imports_exactly_what_plain_json_holds() {
 fn export_stops_quietly_when_its_reader_goes_away() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let table = dir.path().join("t");
-    let db = create(&table, KeyType::S, Some(KeyType::N));
-    let mut batch = db.batch_writer();
-    for item in varied_items() {
-        batch.put_item(&item).expect("queue");
-    }
-    batch.commit().expect("commit");
-    db.close().expect("close");
+    fill_with_varied_items(&table);
     // As `dynafile export t | head -1` does.
     let mut child = Command::new(env!("CARGO_BIN_EXE_dynafile"))
         .arg("export")

@@ -3,8 +3,8 @@
 
 mod common;
 
-use common::dynafile;
-use dynafile::{Dynafile, KeyAttribute, KeySchema, KeyType};
+use common::{dynafile, with_table};
+use dynafile::{KeyAttribute, KeySchema, KeyType};
 
 #[test]
 fn create_makes_the_table_described() {
@@ -29,11 +29,11 @@ fn create_makes_the_table_described() {
             path.display()
         )
     );
-    let db = Dynafile::open(&path).expect("open");
-    assert_eq!(db.name(), "Orders");
+    let (name, schema) = with_table(&path, |db| (db.name().to_owned(), db.key_schema().clone()));
+    assert_eq!(name, "Orders");
     assert_eq!(
-        db.key_schema(),
-        &KeySchema {
+        schema,
+        KeySchema {
             partition_key: KeyAttribute::new("customer", KeyType::S),
             sort_key: Some(KeyAttribute::new("placed", KeyType::N)),
         }
@@ -57,11 +57,12 @@ fn create_takes_every_key_type_and_names_with_colons() {
             spec.as_ref(),
         ])
         .ok();
-        let db = Dynafile::open(&path).expect("open");
-        assert_eq!(db.key_schema().partition_key, expected, "{spec}");
-        assert_eq!(db.key_schema().sort_key, None, "{spec}");
+        let (name, schema) =
+            with_table(&path, |db| (db.name().to_owned(), db.key_schema().clone()));
+        assert_eq!(schema.partition_key, expected, "{spec}");
+        assert_eq!(schema.sort_key, None, "{spec}");
         // The default name is the directory's.
-        assert_eq!(db.name(), spec.replace(':', "_"));
+        assert_eq!(name, spec.replace(':', "_"));
     }
 }
 

@@ -6,7 +6,7 @@ mod common;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-use common::{create, dynafile, items};
+use common::{create, dynafile, fork_guard, items, with_table};
 use dynafile::{Dynafile, Item, KeyType, Number, Value, item};
 
 fn n(text: &str) -> Value {
@@ -31,7 +31,8 @@ fn one_partition(db: &Dynafile) {
 fn export_writes_plain_json_lines_in_table_order() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let table = dir.path().join("t");
-    one_partition(&create(&table, KeyType::S, Some(KeyType::N)));
+    create(&table, KeyType::S, Some(KeyType::N));
+    with_table(&table, one_partition);
     let expected = concat!(
         r#"{"PK":"p","SK":1,"b":"AAE=","big":1e+30,"f":0.1,"pi":"3.1415926535897932384626433832795028841","ss":["a","b"]}"#,
         "\n",
@@ -52,7 +53,8 @@ fn export_writes_plain_json_lines_in_table_order() {
 fn export_writes_dynamodb_json_lines() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let table = dir.path().join("t");
-    one_partition(&create(&table, KeyType::S, Some(KeyType::N)));
+    create(&table, KeyType::S, Some(KeyType::N));
+    with_table(&table, one_partition);
     let expected = concat!(
         r#"{"PK":{"S":"p"},"SK":{"N":"1"},"b":{"B":"AAE="},"big":{"N":"1000000000000000000000000000000"},"f":{"N":"0.1"},"pi":{"N":"3.1415926535897932384626433832795028841"},"ss":{"SS":["a","b"]}}"#,
         "\n",
@@ -100,13 +102,14 @@ fn varied_items() -> Vec<Item> {
 
 /// Creates a table `PK (S)`, `SK (N)` in `path` holding [`varied_items`].
 fn fill_with_varied_items(path: &std::path::Path) {
-    let db = create(path, KeyType::S, Some(KeyType::N));
-    let mut batch = db.batch_writer();
-    for item in varied_items() {
-        batch.put_item(&item).expect("queue");
-    }
-    batch.commit().expect("commit");
-    db.close().expect("close");
+    create(path, KeyType::S, Some(KeyType::N));
+    with_table(path, |db| {
+        let mut batch = db.batch_writer();
+        for item in varied_items() {
+            batch.put_item(&item).expect("queue");
+        }
+        batch.commit().expect("commit");
+    });
 }
 
 #[test]
@@ -162,26 +165,27 @@ fn a_dynamodb_json_export_imports_into_the_same_table() {
 fn a_plain_export_imports_exactly_what_plain_json_holds() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let table = dir.path().join("source");
-    let db = create(&table, KeyType::N, None);
-    for i in 0..300_i64 {
-        db.put_item(&item! {
-            "PK" => i * 7 - 1000,
-            "float" => n(&format!("{i}.25")),
-            "huge" => n("-1.5e125"),
-            "tiny" => n("1e-130"),
-            "u64" => u64::MAX - 1,
-            "i64" => i64::MIN,
-            "text" => "é \" \\ \n",
-            "list" => Value::L(vec![Value::M([("k".to_owned(), Value::Bool(false))].into())]),
-        })
-        .expect("put");
-    }
-    db.close().expect("close");
+    create(&table, KeyType::N, None);
+    with_table(&table, |db| {
+        for i in 0..300_i64 {
+            db.put_item(&item! {
+                "PK" => i * 7 - 1000,
+                "float" => n(&format!("{i}.25")),
+                "huge" => n("-1.5e125"),
+                "tiny" => n("1e-130"),
+                "u64" => u64::MAX - 1,
+                "i64" => i64::MIN,
+                "text" => "é \" \\ \n",
+                "list" => Value::L(vec![Value::M([("k".to_owned(), Value::Bool(false))].into())]),
+            })
+            .expect("put");
+        }
+    });
     let exported = dynafile(["export".as_ref(), table.as_os_str()])
         .ok()
         .to_owned();
     let copy = dir.path().join("copy");
-    drop(create(&copy, KeyType::N, None));
+    create(&copy, KeyType::N, None);
     let run = common::dynafile_with_stdin(["import".as_ref(), copy.as_os_str()], exported);
     assert_eq!(run.ok(), "imported 300 items\n");
     assert_eq!(items(&copy), items(&table));
@@ -193,6 +197,7 @@ fn export_stops_quietly_when_its_reader_goes_away() {
     let table = dir.path().join("t");
     fill_with_varied_items(&table);
     // As `dynafile export t | head -1` does.
+    let guard = fork_guard();
     let mut child = Command::new(env!("CARGO_BIN_EXE_dynafile"))
         .arg("export")
         .arg(&table)
@@ -200,6 +205,7 @@ fn export_stops_quietly_when_its_reader_goes_away() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn");
+    drop(guard);
     let mut first = String::new();
     BufReader::new(child.stdout.take().expect("stdout"))
         .read_line(&mut first)
@@ -214,7 +220,7 @@ fn export_stops_quietly_when_its_reader_goes_away() {
 fn export_of_an_empty_table_writes_nothing() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let table = dir.path().join("t");
-    drop(create(&table, KeyType::S, None));
+    create(&table, KeyType::S, None);
     assert_eq!(dynafile(["export".as_ref(), table.as_os_str()]).ok(), "");
     let unwritable = dir.path().join("no/such/dir/out.jsonl");
     let run = dynafile(["export".as_ref(), table.as_os_str(), unwritable.as_os_str()]);

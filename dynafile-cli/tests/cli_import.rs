@@ -24,7 +24,7 @@ fn m(members: &[(&str, Value)]) -> Value {
 fn import_reads_plain_json_lines() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let table = dir.path().join("t");
-    drop(create(&table, KeyType::S, Some(KeyType::N)));
+    create(&table, KeyType::S, Some(KeyType::N));
     let file = dir.path().join("items.jsonl");
     write_lines(
         &file,
@@ -63,7 +63,7 @@ fn import_reads_plain_json_lines() {
 fn import_reads_dynamodb_json_lines_with_every_type() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let table = dir.path().join("t");
-    drop(create(&table, KeyType::B, None));
+    create(&table, KeyType::B, None);
     let line = r#"{"PK": {"B": "AAEC"}, "s": {"S": "x"}, "n": {"N": "3.1415926535897932384626433832795028841"}, "b": {"B": "/w=="}, "t": {"BOOL": false}, "z": {"NULL": true}, "l": {"L": [{"N": "1"}, {"SS": ["q"]}]}, "m": {"M": {"k": {"BS": ["AQ==", "Ag=="]}}}, "ss": {"SS": ["b", "a"]}, "ns": {"NS": ["10", "1e-3"]}, "bs": {"BS": ["AA=="]}}"#;
     let stdout = dynafile(["import".as_ref(), table.as_os_str(), "-".as_ref()]);
     // An empty standard input imports nothing.
@@ -95,7 +95,7 @@ fn import_reads_dynamodb_json_lines_with_every_type() {
 fn import_tells_formats_apart_line_by_line_and_skips_blank_lines() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let table = dir.path().join("t");
-    drop(create(&table, KeyType::S, None));
+    create(&table, KeyType::S, None);
     let input = concat!(
         "{\"PK\": \"plain\", \"m\": {\"S\": \"a map, since PK is not typed\"}}\n",
         "\n",
@@ -145,7 +145,7 @@ fn sorted_keys(items: &[Item]) -> Vec<i64> {
 fn a_bad_line_in_the_second_batch_keeps_the_first_batch_only() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let table = dir.path().join("t");
-    drop(create(&table, KeyType::S, Some(KeyType::N)));
+    create(&table, KeyType::S, Some(KeyType::N));
     let mut lines = numbered_lines(2_500);
     lines[1_499] = r#"{"SK": 1500}"#.to_owned();
     let file = dir.path().join("items.jsonl");
@@ -167,7 +167,7 @@ fn a_bad_line_in_the_second_batch_keeps_the_first_batch_only() {
 fn a_good_import_of_several_batches_takes_every_line() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let table = dir.path().join("t");
-    drop(create(&table, KeyType::S, Some(KeyType::N)));
+    create(&table, KeyType::S, Some(KeyType::N));
     let file = dir.path().join("items.jsonl");
     write_lines(&file, &numbered_lines(2_500));
     // `ok` also checks that stderr is empty: no progress output when it is not a terminal.
@@ -182,7 +182,7 @@ fn a_good_import_of_several_batches_takes_every_line() {
 fn a_bad_line_in_the_first_batch_imports_nothing() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let table = dir.path().join("t");
-    drop(create(&table, KeyType::S, Some(KeyType::N)));
+    create(&table, KeyType::S, Some(KeyType::N));
     let cases = [
         (
             r#"{"PK": "x", "SK": 1"#,
@@ -225,7 +225,7 @@ fn a_bad_line_in_the_first_batch_imports_nothing() {
 fn import_of_a_missing_file_exits_1() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let table = dir.path().join("t");
-    drop(create(&table, KeyType::S, None));
+    create(&table, KeyType::S, None);
     let file = dir.path().join("missing.jsonl");
     let run = dynafile(["import".as_ref(), table.as_os_str(), file.as_os_str()]);
     assert_eq!(

@@ -4,8 +4,20 @@
 
 use std::ffi::OsStr;
 use std::path::Path;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use dynafile::{Dynafile, Item, KeyType};
+
+/// Held while this process spawns a child or has a table open. A child forked by one test
+/// thread holds a copy of every descriptor of the process until it executes the binary, the
+/// lock of a table another thread has open included: that table would stay locked for a
+/// moment after its handle is dropped, and a `dynafile` run on it would find it locked.
+static FORKS: Mutex<()> = Mutex::new(());
+
+/// Holds off spawning children (and opening tables) in the other test threads.
+pub fn fork_guard() -> MutexGuard<'static, ()> {
+    FORKS.lock().unwrap_or_else(PoisonError::into_inner)
+}
 
 /// What one run of the binary did.
 #[derive(Debug)]
@@ -41,6 +53,7 @@ pub fn dynafile_with_stdin<S: AsRef<OsStr>>(
     args: impl IntoIterator<Item = S>,
     stdin: impl Into<Vec<u8>>,
 ) -> Run {
+    let _guard = fork_guard();
     let output = assert_cmd::Command::new(env!("CARGO_BIN_EXE_dynafile"))
         .args(args)
         .write_stdin(stdin)
@@ -54,21 +67,36 @@ pub fn dynafile_with_stdin<S: AsRef<OsStr>>(
 }
 
 /// Creates a table `PK` (and `SK` when given) in `path` through the library.
-pub fn create(path: &Path, partition: KeyType, sort: Option<KeyType>) -> Dynafile {
+pub fn create(path: &Path, partition: KeyType, sort: Option<KeyType>) {
+    let _guard = fork_guard();
     let mut builder = Dynafile::builder(path).partition_key("PK", partition);
     if let Some(sort) = sort {
         builder = builder.sort_key("SK", sort);
     }
-    builder.open().expect("create table")
+    builder
+        .open()
+        .expect("create table")
+        .close()
+        .expect("close");
+}
+
+/// Runs `work` on the table in `path`, opened through the library, and closes it.
+pub fn with_table<T>(path: &Path, work: impl FnOnce(&Dynafile) -> T) -> T {
+    let _guard = fork_guard();
+    let db = Dynafile::open(path).expect("open table");
+    let out = work(&db);
+    db.close().expect("close");
+    out
 }
 
 /// Every item of the table in `path`, in table order.
 pub fn items(path: &Path) -> Vec<Item> {
-    let db = Dynafile::open(path).expect("open table");
-    db.scan()
-        .into_iter()
-        .collect::<dynafile::Result<_>>()
-        .expect("scan")
+    with_table(path, |db| {
+        db.scan()
+            .into_iter()
+            .collect::<dynafile::Result<_>>()
+            .expect("scan")
+    })
 }
 
 /// Writes `lines` to `path`, one per line.

@@ -46,7 +46,7 @@ impl Progress {
 
     /// A count of items, drawn once it is large.
     pub(crate) fn items(verb: &'static str) -> Progress {
-        let style = ProgressStyle::with_template("{spinner} {msg} {human_pos} items ({per_sec})")
+        let style = ProgressStyle::with_template("{spinner} {msg} {human_pos} items in {elapsed}")
             .unwrap_or_else(|_| ProgressStyle::default_spinner());
         let mut progress = Progress::new(|| {
             ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden())

@@ -35,10 +35,22 @@ enum Command {
     Create(create::Args),
     /// Read items from JSON lines (plain or DynamoDB JSON, told apart line by line) into the
     /// table in DIR.
+    ///
+    /// A line is DynamoDB JSON when every attribute is an object with one type descriptor
+    /// (`{"S": ..}`); `{"Item": {..}}` lines, as DynamoDB exports to S3, are unwrapped. Blank
+    /// lines are skipped. Items are put, replacing any with the same key, in atomic batches
+    /// of 1,000; a bad line stops the import naming its line: nothing of its batch is
+    /// written, the earlier batches stay.
     Import(import::Args),
     /// Write every item of the table in DIR as JSON lines, in table order.
+    ///
+    /// Plain JSON writes binaries as base64 strings, sets as arrays, and numbers that no JSON
+    /// number reads back as exactly as strings; `--dynamodb-json` keeps every type, so that
+    /// importing the export reproduces the table.
     Export(export::Args),
     /// Print the table's schema, item count and files as one JSON object.
+    ///
+    /// Counting the items reads every key of the table.
     Info(TableDir),
     /// Verify every checksum and ordering invariant of the table in DIR; exits 1 when
     /// something is wrong.

@@ -232,3 +232,35 @@ fn export_of_an_empty_table_writes_nothing() {
         )
     );
 }
+
+#[test]
+fn large_imports_and_exports_print_no_progress_when_stderr_is_not_a_terminal() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    // Past the sizes from which a terminal would show progress: 100,000 items exported, a
+    // file of 8 MiB imported.
+    let table = dir.path().join("t");
+    create(&table, KeyType::S, None);
+    let count = 100_001;
+    with_table(&table, |db| {
+        let mut batch = db.batch_writer();
+        for i in 0..count {
+            batch
+                .put_item(&item! { "PK" => format!("{i}") })
+                .expect("queue");
+        }
+        batch.commit().expect("commit");
+    });
+    let exported = dynafile(["export".as_ref(), table.as_os_str()]);
+    assert_eq!(exported.ok().lines().count(), count);
+
+    let file = dir.path().join("large.jsonl");
+    let lines: Vec<String> = (0..2_100)
+        .map(|i| format!(r#"{{"PK": "{i}", "pad": "{}"}}"#, "x".repeat(4_000)))
+        .collect();
+    common::write_lines(&file, &lines);
+    assert!(std::fs::metadata(&file).expect("length").len() >= 8 << 20);
+    let copy = dir.path().join("copy");
+    create(&copy, KeyType::S, None);
+    let imported = dynafile(["import".as_ref(), copy.as_os_str(), file.as_os_str()]);
+    assert_eq!(imported.ok(), "imported 2100 items\n");
+}

@@ -5,6 +5,9 @@
 //! base64 strings and arrays) nor numbers that no JSON number reads back as exactly (written
 //! as strings), so importing a plain export gives those back as strings and lists.
 //! `--dynamodb-json` keeps every type: importing such an export reproduces the table exactly.
+//!
+//! A FILE is written in place (so that it may be a named pipe or `/dev/stdout`): an export
+//! that fails leaves the lines written before the failure, and exits 1.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;

@@ -55,3 +55,12 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn integers_beyond_u64_in_plain_json_go_through_f64() {
+    let json: serde_json::Value = serde_json::from_str("123456789012345678901").expect("parse");
+    assert_eq!(
+        Value::from_json(&json).expect("convert"),
+        n("1.2345678901234568E+20")
+    );
+}

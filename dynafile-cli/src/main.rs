@@ -1,10 +1,25 @@
 //! `dynafile`: the command-line tool for dynafile tables.
+//!
+//! One module per subcommand; [`output`] prints items as JSON lines and [`progress`] reports
+//! long imports and exports on a terminal. Errors print as `error: <message>` on stderr and
+//! exit with status 1; usage errors are clap's, with status 2.
 
-use std::path::PathBuf;
+mod check;
+mod create;
+mod export;
+mod import;
+mod info;
+mod output;
+mod progress;
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use dynafile::{Dynafile, KeyType};
+
+/// What a subcommand returns: its exit status, or an error to print.
+type CliResult = Result<ExitCode, Box<dyn std::error::Error>>;
 
 /// Work with dynafile tables from the shell.
 #[derive(Parser)]
@@ -17,71 +32,52 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Create a table in DIR.
-    Create {
-        /// The table's directory (created if missing; must be empty).
-        dir: PathBuf,
-        /// The partition key, as NAME or NAME:TYPE with TYPE one of S, N, B (default S).
-        #[arg(long)]
-        pk: String,
-        /// The sort key, as NAME or NAME:TYPE.
-        #[arg(long)]
-        sk: Option<String>,
-        /// The table's name (default: the directory's name).
-        #[arg(long)]
-        name: Option<String>,
-    },
+    Create(create::Args),
+    /// Read items from JSON lines (plain or DynamoDB JSON, told apart line by line) into the
+    /// table in DIR.
+    ///
+    /// A line is DynamoDB JSON when every attribute is an object with one type descriptor
+    /// (`{"S": ..}`); `{"Item": {..}}` lines, as DynamoDB exports to S3, are unwrapped. Blank
+    /// lines are skipped. Items are put, replacing any with the same key, in atomic batches
+    /// of 1,000; a bad line stops the import naming its line: nothing of its batch is
+    /// written, the earlier batches stay.
+    Import(import::Args),
+    /// Write every item of the table in DIR as JSON lines, in table order.
+    ///
+    /// Plain JSON writes binaries as base64 strings, sets as arrays, and numbers that no JSON
+    /// number reads back as exactly as strings; `--dynamodb-json` keeps every type, so that
+    /// importing the export reproduces the table.
+    Export(export::Args),
+    /// Print the table's schema, item count and files as one JSON object.
+    ///
+    /// Counting the items reads every key of the table.
+    Info(TableDir),
     /// Verify every checksum and ordering invariant of the table in DIR; exits 1 when
     /// something is wrong.
-    Check {
-        /// The table's directory.
-        dir: PathBuf,
-    },
+    Check(TableDir),
 }
 
-/// Splits `NAME[:TYPE]`.
-fn key_attribute(spec: &str) -> dynafile::Result<(String, KeyType)> {
-    match spec.rsplit_once(':') {
-        Some((name, key_type)) => Ok((name.to_owned(), key_type.parse()?)),
-        None => Ok((spec.to_owned(), KeyType::S)),
-    }
-}
-
-fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
+fn run(cli: Cli) -> CliResult {
     match cli.command {
-        Command::Create { dir, pk, sk, name } => {
-            if dir.join("meta.json").exists() {
-                return Err(format!("{} already holds a table", dir.display()).into());
-            }
-            let (pk_name, pk_type) = key_attribute(&pk)?;
-            let mut builder = Dynafile::builder(&dir).partition_key(pk_name, pk_type);
-            if let Some(sk) = sk {
-                let (sk_name, sk_type) = key_attribute(&sk)?;
-                builder = builder.sort_key(sk_name, sk_type);
-            }
-            if let Some(name) = name {
-                builder = builder.name(name);
-            }
-            let db = builder.open()?;
-            println!(
-                "created table {:?} in {} ({})",
-                db.name(),
-                dir.display(),
-                db.key_schema()
-            );
-            db.close()?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Check { dir } => {
-            let db = Dynafile::open(&dir)?;
-            let report = db.check()?;
-            println!("{report}");
-            Ok(if report.is_ok() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            })
-        }
+        Command::Create(args) => create::run(args),
+        Command::Import(args) => import::run(args),
+        Command::Export(args) => export::run(args),
+        Command::Info(args) => info::run(args),
+        Command::Check(args) => check::run(args),
     }
+}
+
+/// The file a `FILE` argument names; `None` for standard input or output (no argument, or
+/// `-`).
+fn file_argument(file: Option<&Path>) -> Option<&Path> {
+    file.filter(|path| path.as_os_str() != OsStr::new("-"))
+}
+
+/// The directory argument of the table subcommands.
+#[derive(clap::Args)]
+struct TableDir {
+    /// The table's directory.
+    dir: PathBuf,
 }
 
 fn main() -> ExitCode {

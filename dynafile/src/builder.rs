@@ -13,7 +13,7 @@ use crate::table::Dynafile;
 
 /// The on-disk format version this library writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
-const META_FILE: &str = "meta.json";
+pub(crate) const META_FILE: &str = "meta.json";
 const LOCK_FILE: &str = "LOCK";
 /// Longest key attribute name, in bytes (DynamoDB's limit).
 const MAX_KEY_NAME_BYTES: usize = 255;

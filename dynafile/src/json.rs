@@ -26,8 +26,10 @@ impl Value {
     /// Converts plain JSON into a value: `null` → `NULL`, a boolean → `BOOL`, a number → `N`,
     /// a string → `S`, an array → `L`, an object → `M`.
     ///
-    /// Integers are taken exactly; other numbers through their `f64`, as the shortest decimal
-    /// that reads back as the same `f64` (`0.1` stays `0.1`). A number outside DynamoDB's range
+    /// Integers within `i64` or `u64` are taken exactly; other numbers, larger integers
+    /// included, through their `f64`, as the shortest decimal that reads back as the same
+    /// `f64` (`0.1` stays `0.1`; `123456789012345678901` becomes `1.2345678901234568E+20`:
+    /// DynamoDB JSON keeps every digit). A number outside DynamoDB's range
     /// (such as `1e300`) is an error. Plain JSON has no binary and no set types, so this never
     /// makes `B`, `SS`, `NS` or `BS`; use [`Value::from_dynamodb_json`] to keep them.
     ///

@@ -52,6 +52,7 @@ mod encoding;
 mod error;
 mod expr;
 mod filter;
+mod info;
 mod item;
 mod items;
 mod json;
@@ -69,6 +70,7 @@ mod value;
 pub use batch::BatchWriter;
 pub use builder::{Builder, FORMAT_VERSION};
 pub use error::{Error, Result, ValidationError};
+pub use info::{FileGroup, TableFiles, TableInfo};
 pub use item::{Item, MAX_ITEM_SIZE, MAX_NESTING_DEPTH};
 pub use items::{Items, Page};
 pub use key::{

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use crate::item::Item;
 use crate::number::NumberError;
 
 /// `Result` with dynafile's [`Error`].
@@ -19,6 +20,24 @@ pub enum Error {
     /// Nothing was written.
     #[error("{0}")]
     Validation(ValidationError),
+
+    /// A condition on a write did not hold; nothing was written.
+    #[error("the conditional request failed")]
+    ConditionalCheckFailed {
+        /// The item as it was, when the request asked for it.
+        item: Option<Box<Item>>,
+    },
+
+    /// A stored item does not read as the Rust type asked for (the typed API): an attribute
+    /// is missing or of another type, or the item is of another entity type. Nothing was
+    /// written; the item is as it was.
+    #[error("item ({key}): {error}")]
+    Deserialize {
+        /// The item's key, as `PK = "USER#42", SK = "PROFILE"`.
+        key: String,
+        /// What did not read, and the attribute where it happened.
+        error: ValidationError,
+    },
 
     /// The table directory is held by another process (or another open handle in this one).
     #[error("table at {} is locked by another process or handle", path.display())]

@@ -151,8 +151,6 @@ impl<'a> Container<'a> {
     /// The field of this name.
     pub(crate) fn field(&self, name: &str) -> Option<&Field<'a>> {
         let name = name.strip_prefix("r#").unwrap_or(name);
-        self.fields
-            .iter()
-            .find(|field| field.ident.unraw() == name)
+        self.fields.iter().find(|field| field.ident.unraw() == name)
     }
 }

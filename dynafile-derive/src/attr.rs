@@ -207,7 +207,10 @@ impl Field {
                 if field.keys.iter().any(|(known, _)| *known == role) {
                     cx.error_spanned_by(
                         &meta.path,
-                        format!("duplicate dynafile option `{}`: give it once", role.option()),
+                        format!(
+                            "duplicate dynafile option `{}`: give it once",
+                            role.option()
+                        ),
                     );
                 } else {
                     field.keys.push((role, meta.path.clone()));
@@ -250,9 +253,13 @@ fn read_serde_field(attr: &Attribute, field: &mut Field) {
             }
             return Ok(());
         }
-        if [symbol::SKIP, symbol::SKIP_SERIALIZING, symbol::SKIP_DESERIALIZING]
-            .iter()
-            .any(|word| meta.path.is_ident(word))
+        if [
+            symbol::SKIP,
+            symbol::SKIP_SERIALIZING,
+            symbol::SKIP_DESERIALIZING,
+        ]
+        .iter()
+        .any(|word| meta.path.is_ident(word))
         {
             field.serde_skip = Some(meta.path.clone());
         }

@@ -63,10 +63,13 @@ fn expand(container: &Container, keys: &Keys) -> TokenStream {
             quote!(#name: #ty)
         }
     });
-    let conversions = parameters.iter().filter(|field| is_string(field.ty)).map(|field| {
-        let name = field.ident;
-        quote!(let #name: ::std::string::String = ::core::convert::Into::into(#name);)
-    });
+    let conversions = parameters
+        .iter()
+        .filter(|field| is_string(field.ty))
+        .map(|field| {
+            let name = field.ident;
+            quote!(let #name: ::std::string::String = ::core::convert::Into::into(#name);)
+        });
     let from_parameters = |field: &Field| {
         let name = field.ident;
         quote!(#name)
@@ -190,7 +193,9 @@ fn template_value(
             let value = access(field);
             quote_spanned!(literal.span()=> &#value)
         });
-    quote!(::dynafile::__private::template_value(::std::format!(#format, #(#arguments),*)))
+    quote!(::dynafile::__private::template_value(
+        ::std::format!(#format, #(#arguments),*)
+    ))
 }
 
 fn key_source(key: &Key) -> TokenStream {
@@ -236,4 +241,3 @@ fn last_segment_is(ty: &Type, name: &str, argument: Option<&str>) -> bool {
         _ => false,
     }
 }
-

@@ -69,8 +69,9 @@ impl Template {
             parts.push(Part::Literal(literal));
         }
         if parts.is_empty() {
-            return Err("a key template must not be empty: DynamoDB refuses empty key strings"
-                .to_owned());
+            return Err(
+                "a key template must not be empty: DynamoDB refuses empty key strings".to_owned(),
+            );
         }
         Ok(Template { parts })
     }
@@ -131,7 +132,12 @@ mod tests {
     fn parses_fields_literals_and_braces() {
         assert_eq!(
             Template::parse("USER#{id}#{ name }").map(|t| t.parts),
-            Ok(vec![literal("USER#"), field("id"), literal("#"), field("name")])
+            Ok(vec![
+                literal("USER#"),
+                field("id"),
+                literal("#"),
+                field("name")
+            ])
         );
         assert_eq!(
             Template::parse("PROFILE").map(|t| t.parts),
@@ -153,9 +159,11 @@ mod tests {
     fn refuses_malformed_templates() {
         assert_eq!(
             Template::parse("USER#{id"),
-            Err("unclosed `{` in the key template \"USER#{id\": name a field as `{field}`, or \
+            Err(
+                "unclosed `{` in the key template \"USER#{id\": name a field as `{field}`, or \
                  write `{{` for a brace"
-                .to_owned())
+                    .to_owned()
+            )
         );
         assert_eq!(
             Template::parse("a}b"),
@@ -163,9 +171,11 @@ mod tests {
         );
         assert_eq!(
             Template::parse("{}"),
-            Err("`{}` in the key template \"{}\" is not a field name: name a field as \
+            Err(
+                "`{}` in the key template \"{}\" is not a field name: name a field as \
                  `{field}`, or write `{{` and `}}` for braces"
-                .to_owned())
+                    .to_owned()
+            )
         );
         assert_eq!(
             Template::parse("{a-b}").map(|_| ()).unwrap_err(),

@@ -245,11 +245,7 @@ fn describe_key(schema: &KeySchema, key: &Key) -> String {
         }
         other => format!("{other:?}"),
     };
-    let mut text = format!(
-        "{} = {}",
-        schema.partition_key.name,
-        show(&key.partition)
-    );
+    let mut text = format!("{} = {}", schema.partition_key.name, show(&key.partition));
     if let (Some(attribute), Some(sort)) = (&schema.sort_key, &key.sort) {
         text.push_str(&format!(", {} = {}", attribute.name, show(sort)));
     }

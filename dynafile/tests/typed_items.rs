@@ -154,7 +154,13 @@ fn every_kind_of_field_round_trips_exactly() -> Result<()> {
         Value::M(
             [(
                 "Suspended".to_owned(),
-                Value::M([("reason".to_owned(), "audit".into()), ("days".to_owned(), n("30"))].into())
+                Value::M(
+                    [
+                        ("reason".to_owned(), "audit".into()),
+                        ("days".to_owned(), n("30"))
+                    ]
+                    .into()
+                )
             )]
             .into()
         )
@@ -223,7 +229,10 @@ fn serde_attributes_keep_working() -> Result<()> {
         "orgId" => 7, "who" => "eve", "displayName" => "Eve",
     })?;
     let eve = db.get(Member::key(7, "eve"))?;
-    assert_eq!(eve.map(|m| (m.logins, m.note, m.extra.len())), Some((0, None, 0)));
+    assert_eq!(
+        eve.map(|m| (m.logins, m.note, m.extra.len())),
+        Some((0, None, 0))
+    );
     Ok(())
 }
 

@@ -67,6 +67,9 @@ pub(crate) struct Container {
     pub(crate) first_attribute: Option<TokenStream>,
     /// serde's `rename_all` rule for serialization, when the struct has one.
     pub(crate) rename_all: Option<String>,
+    /// Whether a `#[dynafile(..)]` on the struct did not parse (its error says why, and a
+    /// missing key is then not reported as well).
+    pub(crate) malformed: bool,
 }
 
 impl Container {
@@ -78,6 +81,7 @@ impl Container {
             entity_attribute: Attr::none(symbol::ENTITY_ATTRIBUTE),
             first_attribute: None,
             rename_all: None,
+            malformed: false,
         };
         for attr in attrs {
             if attr.path().is_ident(symbol::SERDE) {
@@ -112,6 +116,7 @@ impl Container {
                 Ok(())
             });
             if let Err(error) = parsed {
+                container.malformed = true;
                 cx.syn_error(error);
             }
         }

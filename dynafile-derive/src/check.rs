@@ -62,7 +62,7 @@ fn check_one_key(
 ) -> bool {
     let mut found = declarations.iter().filter(|d| d.role == role);
     let Some(first) = found.next() else {
-        if role == KeyRole::Partition {
+        if role == KeyRole::Partition && !container.attrs.malformed {
             let message = format!(
                 "`{}` has no partition key: add `#[dynafile(pk = \"PREFIX#{{field}}\")]` to the \
                  struct, or `#[dynafile(pk)]` to the field that is the key",
@@ -74,7 +74,7 @@ fn check_one_key(
             }
             return false;
         }
-        return true;
+        return !container.attrs.malformed;
     };
     let mut ok = true;
     for duplicate in found {

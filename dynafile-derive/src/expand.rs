@@ -70,16 +70,12 @@ fn expand(container: &Container, keys: &Keys) -> TokenStream {
             let name = field.ident;
             quote!(let #name: ::std::string::String = ::core::convert::Into::into(#name);)
         });
-    let from_parameters = |field: &Field| {
-        let name = field.ident;
-        quote!(#name)
-    };
-    let from_self = |field: &Field| {
-        let name = field.ident;
-        quote!(self.#name)
-    };
-    let key_from_parameters = key_expression(container, keys, &from_parameters);
-    let key_from_self = key_expression(container, keys, &from_self);
+    let names: Vec<_> = parameters.iter().map(|field| field.ident).collect();
+    let borrowed_parameters = parameters.iter().map(|field| {
+        let (name, ty) = (field.ident, field.ty);
+        quote!(#name: &#ty)
+    });
+    let key_from_fields = key_expression(container, keys);
     let partition_source = key_source(&keys.partition);
     let sort_source = match &keys.sort {
         Some(sort) => {
@@ -98,7 +94,14 @@ fn expand(container: &Container, keys: &Keys) -> TokenStream {
             #[must_use]
             pub fn key(#(#parameter_list),*) -> ::dynafile::ItemKey<Self> {
                 #(#conversions)*
-                #key_from_parameters
+                Self::__dynafile_item_key(#(&#names),*)
+            }
+
+            // One function makes the key for `key` and `item_key`, so that an error in a
+            // template shows once.
+            #[allow(clippy::ptr_arg)]
+            fn __dynafile_item_key(#(#borrowed_parameters),*) -> ::dynafile::ItemKey<Self> {
+                #key_from_fields
             }
         }
 
@@ -110,7 +113,7 @@ fn expand(container: &Container, keys: &Keys) -> TokenStream {
             const SORT_KEY: ::core::option::Option<::dynafile::KeySource> = #sort_source;
 
             fn item_key(&self) -> ::dynafile::ItemKey<Self> {
-                #key_from_self
+                Self::__dynafile_item_key(#(&self.#names),*)
             }
         }
     }
@@ -137,16 +140,12 @@ fn key_parameters<'c>(container: &'c Container<'c>, keys: &Keys<'c>) -> Vec<&'c 
     fields
 }
 
-/// The `ItemKey` built from the fields, reached through `access`.
-fn key_expression(
-    container: &Container,
-    keys: &Keys,
-    access: &dyn Fn(&Field) -> TokenStream,
-) -> TokenStream {
-    let partition = key_value(container, &keys.partition, access);
+/// The `ItemKey` built from references to the key fields, named as the fields.
+fn key_expression(container: &Container, keys: &Keys) -> TokenStream {
+    let partition = key_value(container, &keys.partition);
     let sort = match &keys.sort {
         Some(sort) => {
-            let value = key_value(container, sort, access);
+            let value = key_value(container, sort);
             quote!(::core::option::Option::Some(#value))
         }
         None => quote!(::core::option::Option::None),
@@ -154,31 +153,22 @@ fn key_expression(
     quote!(::dynafile::__private::item_key(#partition, #sort))
 }
 
-fn key_value(
-    container: &Container,
-    key: &Key,
-    access: &dyn Fn(&Field) -> TokenStream,
-) -> TokenStream {
+fn key_value(container: &Container, key: &Key) -> TokenStream {
     match key {
-        Key::Template { literal, template } => template_value(container, literal, template, access),
+        Key::Template { literal, template } => template_value(container, literal, template),
         Key::Field(field) => {
-            let value = access(field);
+            let name = field.ident;
             if is_bytes(field.ty) {
-                quote_spanned!(field.ty.span()=> ::dynafile::__private::bytes_value(&#value))
+                quote_spanned!(field.ty.span()=> ::dynafile::__private::bytes_value(#name))
             } else {
-                quote_spanned!(field.ty.span()=> ::dynafile::__private::field_value(&#value))
+                quote_spanned!(field.ty.span()=> ::dynafile::__private::field_value(#name))
             }
         }
     }
 }
 
 /// The template formatted from the fields; its `Display` errors point at the template.
-fn template_value(
-    container: &Container,
-    literal: &LitStr,
-    template: &Template,
-    access: &dyn Fn(&Field) -> TokenStream,
-) -> TokenStream {
+fn template_value(container: &Container, literal: &LitStr, template: &Template) -> TokenStream {
     let (format, names) = template.format_string();
     if names.is_empty() {
         return quote!(::dynafile::__private::template_value(
@@ -190,8 +180,10 @@ fn template_value(
         .iter()
         .filter_map(|name| container.field(name))
         .map(|field| {
-            let value = access(field);
-            quote_spanned!(literal.span()=> &#value)
+            // Spanned on the template, where a field without `Display` is reported.
+            let mut name = field.ident.clone();
+            name.set_span(literal.span());
+            name
         });
     quote!(::dynafile::__private::template_value(
         ::std::format!(#format, #(#arguments),*)

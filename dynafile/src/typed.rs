@@ -72,7 +72,7 @@ impl fmt::Display for KeySource {
 ///
 /// let stored = db.get_item(("USER#42", "PROFILE"))?.expect("written above");
 /// assert_eq!(stored["_entity"], "User".into());
-/// # Ok::<(), dynafile::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 ///
 /// The derive reads `#[dynafile(..)]` options:

@@ -294,3 +294,30 @@ fn a_key_field_stored_as_the_key_attribute_itself_reads_back() -> Result<()> {
     assert_eq!(db.get(Named::key("n1"))?, Some(named));
     Ok(())
 }
+
+#[derive(Serialize, Deserialize, DynaItem, Debug, PartialEq, Clone)]
+#[serde(bound = "T: Serialize + serde::de::DeserializeOwned")]
+#[dynafile(pk = "BOX#{r#type}", sk = "V")]
+struct Boxed<T> {
+    r#type: String,
+    value: T,
+}
+
+#[test]
+fn generic_structs_and_raw_field_names_derive() -> Result<()> {
+    let dir = common::tempdir();
+    let db = string_table(dir.path())?;
+    let boxed = Boxed {
+        r#type: "pair".into(),
+        value: (1u8, "x".to_owned()),
+    };
+    db.put(&boxed)?;
+    assert_eq!(db.get(Boxed::<(u8, String)>::key("pair"))?, Some(boxed));
+    assert_eq!(
+        db.get_item(("BOX#pair", "V"))?
+            .map(|item| item["type"].clone()),
+        Some("pair".into())
+    );
+    assert_eq!(<Boxed<u8> as DynaItem>::ENTITY, "Boxed");
+    Ok(())
+}

@@ -329,3 +329,30 @@ pub(crate) fn apply_rename_all(rule: &str, field: &str) -> Option<String> {
         _ => return None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::apply_rename_all;
+
+    #[test]
+    fn rename_all_rules_apply_as_serde_applies_them_to_fields() {
+        let cases = [
+            ("lowercase", "order_id"),
+            ("UPPERCASE", "ORDER_ID"),
+            ("PascalCase", "OrderId"),
+            ("camelCase", "orderId"),
+            ("snake_case", "order_id"),
+            ("SCREAMING_SNAKE_CASE", "ORDER_ID"),
+            ("kebab-case", "order-id"),
+            ("SCREAMING-KEBAB-CASE", "ORDER-ID"),
+        ];
+        for (rule, expected) in cases {
+            assert_eq!(
+                apply_rename_all(rule, "order_id").as_deref(),
+                Some(expected),
+                "{rule}"
+            );
+        }
+        assert_eq!(apply_rename_all("Title Case", "order_id"), None);
+    }
+}

@@ -51,9 +51,11 @@ impl fmt::Display for KeySource {
     }
 }
 
-/// A Rust type stored as items of a table, usually implemented with `#[derive(DynaItem)]`:
+/// A Rust type stored as items of a table, usually implemented with `#[derive(DynaItem)]`
+/// (feature `derive`, on by default):
 ///
-/// ```
+#[cfg_attr(feature = "derive", doc = "```")]
+#[cfg_attr(not(feature = "derive"), doc = "```ignore")]
 /// use dynafile::{DynaItem, Dynafile, KeyType};
 /// use serde::{Deserialize, Serialize};
 ///

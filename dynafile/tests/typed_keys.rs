@@ -321,3 +321,39 @@ fn generic_structs_and_raw_field_names_derive() -> Result<()> {
     assert_eq!(<Boxed<u8> as DynaItem>::ENTITY, "Boxed");
     Ok(())
 }
+
+#[derive(Serialize, Deserialize, DynaItem, Debug, PartialEq, Clone)]
+#[serde(rename_all = "UPPERCASE")]
+struct Upper {
+    #[dynafile(pk)]
+    pk: String,
+    #[dynafile(sk)]
+    sk: u32,
+    note: String,
+}
+
+#[test]
+fn a_rename_all_rule_names_the_key_fields_attributes() -> Result<()> {
+    let dir = common::tempdir();
+    let db = open(&dir.path().join("db"), KeyType::S, Some(KeyType::N))?;
+    let upper = Upper {
+        pk: "p".into(),
+        sk: 5,
+        note: "n".into(),
+    };
+    db.put(&upper)?;
+    // The key fields are the key attributes themselves: nothing is stored twice.
+    assert_eq!(
+        db.get_item(("p", 5))?,
+        Some(item! { "PK" => "p", "SK" => 5, "NOTE" => "n", "_entity" => "Upper" })
+    );
+    assert_eq!(db.get(Upper::key("p", 5))?, Some(upper));
+    assert_eq!(
+        Upper::SORT_KEY,
+        Some(KeySource::Field {
+            name: "sk",
+            attribute: "SK"
+        })
+    );
+    Ok(())
+}

@@ -93,6 +93,14 @@ impl fmt::Display for KeySource {
 /// the entity attribute are removed from an item before it is read back as `T` (except a key
 /// attribute that is a key field's own attribute), so `#[serde(deny_unknown_fields)]` and
 /// `#[serde(flatten)]` maps see only the struct's attributes.
+///
+/// The entity attribute is dynafile's own (DynamoDB has no such notion; single-table designs
+/// keep one by hand). Typed queries and scans pass over items without `T`'s entity name, as
+/// a filter would: they count against a limit. A [`Dynafile::get`] that finds another
+/// entity's item (or one without an entity) under `T`'s key is an error rather than `None`,
+/// since that means two types share keys, which their key templates should prevent.
+///
+/// A template makes a string key; a number (`N`) or binary (`B`) key comes from a key field.
 pub trait DynaItem: Serialize + DeserializeOwned {
     /// The entity name stored in the entity attribute, and that typed reads look for.
     const ENTITY: &'static str;

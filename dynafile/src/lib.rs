@@ -84,7 +84,8 @@ pub use serde_item::{from_item, from_value, to_item, to_value};
 pub use storage::{CheckReport, Durability, Problem};
 pub use table::{Dynafile, WriteOptions};
 pub use typed::{
-    DEFAULT_ENTITY_ATTRIBUTE, DynaItem, ItemKey, KeySource, TypedItems, TypedQuery, TypedScan,
+    DEFAULT_ENTITY_ATTRIBUTE, DynaItem, ItemKey, KeySource, TypedItems, TypedPage, TypedQuery,
+    TypedScan,
 };
 pub use value::{Map, Value};
 

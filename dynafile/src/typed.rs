@@ -489,12 +489,22 @@ impl<T: DynaItem> TypedQuery<T> {
     pub fn iter(&self) -> Result<TypedItems<T>> {
         Ok(TypedItems::new(&self.db, self.query.iter()?))
     }
+
+    /// Runs the query and collects one page.
+    pub fn page(&self) -> Result<TypedPage<T>> {
+        self.iter()?.into_page()
+    }
 }
 
 impl<T: DynaItem> TypedScan<T> {
     /// Runs the scan.
     pub fn iter(&self) -> Result<TypedItems<T>> {
         Ok(TypedItems::new(&self.db, self.scan.iter()?))
+    }
+
+    /// Runs the scan and collects one page.
+    pub fn page(&self) -> Result<TypedPage<T>> {
+        self.iter()?.into_page()
     }
 }
 
@@ -574,6 +584,28 @@ impl<T: DynaItem> TypedItems<T> {
     pub fn last_evaluated_key(&self) -> Option<Key> {
         self.items.last_evaluated_key()
     }
+
+    /// Reads the rest of the items into a [`TypedPage`]; the first that does not read as `T`
+    /// is the error.
+    pub fn into_page(mut self) -> Result<TypedPage<T>> {
+        let items = self.by_ref().collect::<Result<Vec<T>>>()?;
+        Ok(TypedPage {
+            last_evaluated_key: self.last_evaluated_key(),
+            items,
+        })
+    }
+}
+
+/// One page of a typed query or scan: its items and, when more remain, the key to resume
+/// after (as [`Page`](crate::Page)).
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct TypedPage<T> {
+    /// The items of this page, of the entity asked for.
+    pub items: Vec<T>,
+    /// The key of the last item read, when the limit stopped the read and more items remain;
+    /// pass it to `start_after` for the next page.
+    pub last_evaluated_key: Option<Key>,
 }
 
 impl<T: DynaItem> Iterator for TypedItems<T> {

@@ -154,6 +154,35 @@ fn limits_count_items_of_every_entity_and_pages_resume() -> Result<()> {
     }
     // ORDER#1 ORDER#2 | LINE LINE | ORDER#3 PROFILE
     assert_eq!(pages, vec![vec![1, 2], vec![], vec![3]]);
+
+    // Pages by `page`; then a scan of customers one item at a time.
+    let first = db.query_as::<Order>("CUSTOMER#7").limit(3).page()?;
+    assert_eq!(
+        first.items.iter().map(|o| o.number).collect::<Vec<_>>(),
+        vec![1, 2]
+    );
+    let rest = db
+        .query_as::<Order>("CUSTOMER#7")
+        .start_after(first.last_evaluated_key)
+        .page()?;
+    assert_eq!(rest.items, vec![order(3, "2026-02-11", "12")]);
+    assert_eq!(rest.last_evaluated_key, None);
+    let mut names = Vec::new();
+    let mut start = None;
+    loop {
+        let page = db
+            .scan_as::<Customer>()
+            .limit(1)
+            .start_after(start)
+            .page()?;
+        names.extend(page.items.into_iter().map(|c| c.name));
+        start = page.last_evaluated_key;
+        if start.is_none() {
+            break;
+        }
+    }
+    names.sort();
+    assert_eq!(names, vec!["Ada".to_owned(), "Bob".to_owned()]);
     Ok(())
 }
 

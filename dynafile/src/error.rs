@@ -3,6 +3,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use crate::item::Item;
 use crate::number::NumberError;
 
 /// `Result` with dynafile's [`Error`].
@@ -26,7 +27,7 @@ pub enum Error {
     ConditionalCheckFailed {
         /// The item as it was, when the request asked for it
         /// (DynamoDB's `ReturnValuesOnConditionCheckFailure: ALL_OLD`) and it existed.
-        item: Option<Box<crate::item::Item>>,
+        item: Option<Box<Item>>,
     },
 
     /// A PartiQL statement does not parse: `line` and `column` (both from 1, the column in
@@ -42,6 +43,17 @@ pub enum Error {
         message: String,
         /// The whole statement as given.
         statement: String,
+    },
+
+    /// A stored item does not read as the Rust type asked for (the typed API): an attribute
+    /// is missing or of another type, or the item is of another entity type. Nothing was
+    /// written; the item is as it was.
+    #[error("item ({key}): {error}")]
+    Deserialize {
+        /// The item's key, as `PK = "USER#42", SK = "PROFILE"`.
+        key: String,
+        /// What did not read, and the attribute where it happened.
+        error: ValidationError,
     },
 
     /// The table directory is held by another process (or another open handle in this one).
@@ -117,6 +129,16 @@ pub struct ValidationError {
 }
 
 impl ValidationError {
+    /// A validation error about `attribute` (or about no attribute in particular).
+    pub(crate) fn new(attribute: Option<String>, reason: impl Into<String>) -> ValidationError {
+        ValidationError {
+            attribute,
+            reason: reason.into(),
+            expression: None,
+            position: None,
+        }
+    }
+
     /// The expression and, under it, a caret at the position of the problem, for showing
     /// to a user (as the CLI does); `None` for an error that is not about an expression.
     ///
@@ -160,12 +182,7 @@ impl std::error::Error for ValidationError {}
 impl Error {
     /// A validation error about no attribute in particular.
     pub(crate) fn validation(reason: impl Into<String>) -> Error {
-        Error::Validation(ValidationError {
-            attribute: None,
-            reason: reason.into(),
-            expression: None,
-            position: None,
-        })
+        Error::Validation(ValidationError::new(None, reason))
     }
 
     /// A validation error about one attribute.
@@ -173,12 +190,7 @@ impl Error {
         attribute: impl Into<String>,
         reason: impl Into<String>,
     ) -> Error {
-        Error::Validation(ValidationError {
-            attribute: Some(attribute.into()),
-            reason: reason.into(),
-            expression: None,
-            position: None,
-        })
+        Error::Validation(ValidationError::new(Some(attribute.into()), reason))
     }
 
     /// A validation error about an expression, at a byte offset of it.

@@ -46,6 +46,10 @@
 //! [`Item::from_dynamodb_json`]) and from and to any serde type ([`to_item`], [`from_item`]).
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+// The derive's generated code names `::dynafile`, which doctests and this crate's own code
+// resolve through this.
+extern crate self as dynafile;
+
 mod batch;
 mod builder;
 mod encoding;
@@ -64,6 +68,7 @@ mod scan;
 mod serde_item;
 mod storage;
 mod table;
+mod typed;
 mod update_item;
 mod value;
 
@@ -83,5 +88,16 @@ pub use scan::{MAX_SEGMENTS, Scan};
 pub use serde_item::{from_item, from_value, to_item, to_value};
 pub use storage::{CheckReport, Durability, Problem};
 pub use table::{Dynafile, GetOptions, WriteOptions};
+pub use typed::{
+    DEFAULT_ENTITY_ATTRIBUTE, DynaItem, ItemKey, KeySource, TypedItems, TypedPage, TypedQuery,
+    TypedScan,
+};
 pub use update_item::{ReturnValues, UpdateItem};
 pub use value::{Map, Value};
+
+/// `#[derive(DynaItem)]`: implements [`DynaItem`] for a struct (see there).
+#[cfg(feature = "derive")]
+pub use dynafile_derive::DynaItem;
+
+#[doc(hidden)]
+pub use typed::private as __private;

@@ -48,10 +48,10 @@ impl Store {
         let live: HashSet<u64> = files.iter().map(|file| file.meta.id).collect();
         let (mut obsolete_files, mut obsolete_bytes) = (0, 0);
         let listing = std::fs::read_dir(&self.partitions_dir)
-            .map_err(|e| Error::io(&self.partitions_dir, e))?;
+            .map_err(|e| Error::io(&*self.partitions_dir, e))?;
         for entry in listing {
             let path = entry
-                .map_err(|e| Error::io(&self.partitions_dir, e))?
+                .map_err(|e| Error::io(&*self.partitions_dir, e))?
                 .path();
             if partition_id(&path).is_some_and(|id| !live.contains(&id))
                 && let Some(bytes) = file_len(&path)?

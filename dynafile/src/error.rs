@@ -21,9 +21,10 @@ pub enum Error {
     #[error("{0}")]
     Validation(ValidationError),
 
-    /// The condition expression of a put, delete or update was false for the item as it was
-    /// (DynamoDB's `ConditionalCheckFailedException`). Nothing was written.
-    #[error("the conditional request failed: the condition expression is false for the item")]
+    /// The condition of a put, delete or update (a condition expression, or the absence check
+    /// of `put_if_absent`) was false for the item as it was (DynamoDB's
+    /// `ConditionalCheckFailedException`, with its message). Nothing was written.
+    #[error("the conditional request failed")]
     ConditionalCheckFailed {
         /// The item as it was, when the request asked for it
         /// (DynamoDB's `ReturnValuesOnConditionCheckFailure: ALL_OLD`) and it existed.

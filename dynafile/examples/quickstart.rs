@@ -1,20 +1,29 @@
 //! Creates (or opens) a table in `./quickstart-db`, writes, reads, queries and scans it, and
 //! prints what it did.
 //!
-//! Run with `cargo run --release --example quickstart`.
+//! Run with `cargo run --release --example quickstart` (or give another directory as its
+//! argument).
 
-use dynafile::{Dynafile, KeyType, item};
+use std::path::Path;
+
+use dynafile::{Dynafile, KeyType, ReturnValues, item};
 
 fn main() -> dynafile::Result<()> {
     let path = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "quickstart-db".to_owned());
-    let db = Dynafile::builder(&path)
+    run(Path::new(&path))
+}
+
+/// Opens (or creates) the table in `path` and works with it, printing what it does.
+pub fn run(path: &Path) -> dynafile::Result<()> {
+    let path_shown = path.display();
+    let db = Dynafile::builder(path)
         .partition_key("PK", KeyType::S)
         .sort_key("SK", KeyType::S)
         .open()?;
     println!(
-        "opened table {:?} in {path} ({})",
+        "opened table {:?} in {path_shown} ({})",
         db.name(),
         db.key_schema()
     );
@@ -34,17 +43,14 @@ fn main() -> dynafile::Result<()> {
     batch.commit()?;
     println!("committed a batch of 3 operations");
 
-    let bob = db.get_item(("user#1", "profile"))?;
-    println!("get user#1/profile -> {bob:?}");
+    if let Some(bob) = db.get_item(("user#1", "profile"))? {
+        println!("get user#1/profile -> {}", bob.to_json());
+    }
 
     println!("query user#1, sort keys beginning with \"order#\", newest first:");
     for item in db.query("user#1").begins_with("order#").reverse() {
         let item = item?;
-        println!(
-            "  {} total {:?}",
-            item["SK"].as_s().unwrap_or_default(),
-            item["total"].as_n()
-        );
+        println!("  {}", item.to_json());
     }
 
     println!("scan, keeping items with an age:");
@@ -52,13 +58,37 @@ fn main() -> dynafile::Result<()> {
     for item in db.scan().filter(|item| item.contains("age")) {
         let item = item?;
         scanned += 1;
-        println!(
-            "  {} is {:?}",
-            item["name"].as_s().unwrap_or_default(),
-            item["age"].as_n()
-        );
+        println!("  {}", item.to_json());
     }
     println!("scan found {scanned} items with an age");
+
+    // Expressions, as DynamoDB writes them: a filter, an update, a condition.
+    let adults = db
+        .scan()
+        .filter_expression("age >= :adult")
+        .value(":adult", 18)
+        .into_iter()
+        .count();
+    println!("scan with the filter expression `age >= :adult` found {adults} items");
+    let updated = db
+        .update_item(("user#1", "profile"), "SET age = age + :one")
+        .value(":one", 1)
+        .return_values(ReturnValues::UpdatedNew)
+        .execute()?;
+    if let Some(updated) = updated {
+        println!(
+            "update `SET age = age + :one` on user#1/profile -> {}",
+            updated.to_json()
+        );
+    }
+    let again = db.put_item_with(
+        &item! { "PK" => "user#2", "SK" => "profile", "name" => "Mallory" },
+        dynafile::WriteOptions::new().condition("attribute_not_exists(PK)"),
+    );
+    match again {
+        Err(error) => println!("put of user#2/profile only if absent -> error: {error}"),
+        Ok(_) => println!("put of user#2/profile only if absent -> written"),
+    }
 
     let report = db.check()?;
     println!("check: {report}");

@@ -19,8 +19,9 @@ use crate::items::Items;
 use crate::key::{IntoKey, Key, KeyAttribute, KeySchema, KeyType};
 use crate::query::Query;
 use crate::scan::Scan;
-use crate::storage::Op;
+use crate::storage::{Durability, Op};
 use crate::table::Dynafile;
+use crate::update_item::{ReturnValues, UpdateItem};
 use crate::value::Value;
 
 /// The attribute that holds a typed item's entity name, unless the struct names another with
@@ -392,6 +393,22 @@ impl Dynafile {
         self.delete_item(key)
     }
 
+    /// A typed update of the item with this key by an update expression
+    /// (`db.update::<User>(User::key(42), "SET email = :email")`); see [`TypedUpdate`].
+    pub fn update<T: DynaItem>(
+        &self,
+        key: ItemKey<T>,
+        expression: impl Into<String>,
+    ) -> TypedUpdate<T> {
+        TypedUpdate {
+            update: self
+                .update_item(key, expression)
+                .return_values(ReturnValues::AllNew)
+                .check_typed(check_typed_update::<T>),
+            item_type: PhantomData,
+        }
+    }
+
     /// A typed query of one partition: its items of `T`'s entity, read as `T`, in sort key
     /// order (`db.query_as::<Order>("cust#7").begins_with("2026-")`).
     pub fn query_as<T: DynaItem + 'static>(&self, partition: impl Into<Value>) -> TypedQuery<T> {
@@ -410,6 +427,105 @@ impl Dynafile {
             item_type: PhantomData,
         }
     }
+}
+
+/// An update of one typed item by an update expression, built by [`Dynafile::update`] and run
+/// by [`TypedUpdate::execute`], which returns the item as it is after the update.
+///
+/// Unlike [`Dynafile::update_item`], it does not create a missing item (a `T` made of its key
+/// alone would not read back as a `T`): without an item of `T`'s entity under the key, it
+/// is [`Error::ConditionalCheckFailed`]. An update that would leave an item that no longer
+/// reads as `T` (a required attribute removed, a field given another type) is refused with
+/// [`Error::Deserialize`] and writes nothing. The checks, the update and the write are one
+/// atomic step, as for [`UpdateItem`].
+///
+/// ```
+/// use dynafile::{DynaItem, Dynafile, KeyType};
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Serialize, Deserialize, DynaItem, Debug, PartialEq)]
+/// #[dynafile(pk = "PAGE#{slug}")]
+/// struct Page { slug: String, visits: u64 }
+///
+/// # let dir = tempfile::tempdir()?;
+/// let db = Dynafile::builder(dir.path().join("site")).partition_key("PK", KeyType::S).open()?;
+/// db.put(&Page { slug: "home".into(), visits: 0 })?;
+/// let page = db.update::<Page>(Page::key("home"), "ADD visits :one").value(":one", 1).execute()?;
+/// assert_eq!(page, Page { slug: "home".into(), visits: 1 });
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[must_use = "an update does nothing until executed"]
+pub struct TypedUpdate<T> {
+    update: UpdateItem,
+    item_type: PhantomData<fn() -> T>,
+}
+
+impl<T: DynaItem> TypedUpdate<T> {
+    /// Updates only when this condition expression also holds for the stored item; else
+    /// [`Error::ConditionalCheckFailed`].
+    pub fn condition(self, expression: impl Into<String>) -> TypedUpdate<T> {
+        self.map(|update| update.condition(expression))
+    }
+
+    /// Defines the name placeholder `#placeholder`; the `#` may be left out.
+    pub fn name(self, placeholder: &str, attribute: impl Into<String>) -> TypedUpdate<T> {
+        self.map(|update| update.name(placeholder, attribute))
+    }
+
+    /// Defines the value placeholder `:placeholder`; the `:` may be left out.
+    pub fn value(self, placeholder: &str, value: impl Into<Value>) -> TypedUpdate<T> {
+        self.map(|update| update.value(placeholder, value))
+    }
+
+    /// Returns the item as it was in [`Error::ConditionalCheckFailed`] when the condition
+    /// fails.
+    pub fn return_old_on_condition_failure(self) -> TypedUpdate<T> {
+        self.map(UpdateItem::return_old_on_condition_failure)
+    }
+
+    /// Uses this durability for this write, instead of the table's.
+    pub fn durability(self, durability: Durability) -> TypedUpdate<T> {
+        self.map(|update| update.durability(durability))
+    }
+
+    /// Runs the update; returns the item as it is after it.
+    pub fn execute(self) -> Result<T> {
+        let schema = self.update.key_schema().clone();
+        match self.update.execute()? {
+            Some(item) => from_typed_item(&schema, item),
+            // `ALL_NEW` always returns the item: it holds at least its key.
+            None => Err(Error::validation("the update returned no item")),
+        }
+    }
+
+    fn map(self, change: impl FnOnce(UpdateItem) -> UpdateItem) -> TypedUpdate<T> {
+        TypedUpdate {
+            update: change(self.update),
+            item_type: PhantomData,
+        }
+    }
+}
+
+impl<T> fmt::Debug for TypedUpdate<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TypedUpdate")
+            .field("type", &type_name::<T>())
+            .field("update", &self.update)
+            .finish()
+    }
+}
+
+/// What a typed update checks under the commit lock: the stored item is a `T`, and the
+/// updated one still reads as one.
+fn check_typed_update<T: DynaItem>(
+    schema: &KeySchema,
+    old: Option<&Item>,
+    new: &Item,
+) -> Result<()> {
+    if !old.is_some_and(is_entity::<T>) {
+        return Err(Error::ConditionalCheckFailed { item: None });
+    }
+    from_typed_item::<T>(schema, new.clone()).map(drop)
 }
 
 /// A query that reads its items as `T`: [`Query`]'s conditions and options, run with
@@ -468,6 +584,13 @@ pass_through! { TypedQuery, query,
     fn start_after(key: impl Into<Option<Key>>);
     /// Keeps only the items for which `predicate` is true, tested on the stored item.
     fn filter(predicate: impl Fn(&Item) -> bool + Send + Sync + 'static);
+    /// Keeps only the items for which this filter expression holds, tested on the stored
+    /// item (`"total >= :min"`); see the untyped `filter_expression`.
+    fn filter_expression(expression: impl Into<String>);
+    /// Defines the name placeholder `#placeholder` of the filter expression.
+    fn name(placeholder: &str, attribute: impl Into<String>);
+    /// Defines the value placeholder `:placeholder` of the filter expression.
+    fn value(placeholder: &str, value: impl Into<Value>);
 }
 
 pass_through! { TypedScan, scan,
@@ -481,6 +604,13 @@ pass_through! { TypedScan, scan,
     fn start_after(key: impl Into<Option<Key>>);
     /// Keeps only the items for which `predicate` is true, tested on the stored item.
     fn filter(predicate: impl Fn(&Item) -> bool + Send + Sync + 'static);
+    /// Keeps only the items for which this filter expression holds, tested on the stored
+    /// item (`"total >= :min"`); see the untyped `filter_expression`.
+    fn filter_expression(expression: impl Into<String>);
+    /// Defines the name placeholder `#placeholder` of the filter expression.
+    fn name(placeholder: &str, attribute: impl Into<String>);
+    /// Defines the value placeholder `:placeholder` of the filter expression.
+    fn value(placeholder: &str, value: impl Into<Value>);
 }
 
 impl<T: DynaItem> TypedQuery<T> {

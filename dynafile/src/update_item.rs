@@ -5,7 +5,7 @@ use crate::expr::{
     ExpressionKind, Placeholders, Projection, Resolver, apply_update, parse_condition, parse_update,
 };
 use crate::item::Item;
-use crate::key::{Key, encode_key};
+use crate::key::{Key, KeySchema, encode_key};
 use crate::storage::{Durability, Op};
 use crate::table::{Dynafile, check_condition};
 use crate::value::Value;
@@ -66,7 +66,12 @@ pub struct UpdateItem {
     return_values: ReturnValues,
     old_on_condition_failure: bool,
     durability: Option<Durability>,
+    /// A check of the typed API on the item as it was and as updated, under the commit lock.
+    typed_check: Option<TypedCheck>,
 }
+
+/// See [`UpdateItem::check_typed`].
+pub(crate) type TypedCheck = fn(&KeySchema, Option<&Item>, &Item) -> Result<()>;
 
 impl UpdateItem {
     pub(crate) fn new(db: Dynafile, key: Result<Key>, update: String) -> UpdateItem {
@@ -79,7 +84,19 @@ impl UpdateItem {
             return_values: ReturnValues::None,
             old_on_condition_failure: false,
             durability: None,
+            typed_check: None,
         }
+    }
+
+    /// Runs `check` on the item as it was and as updated before writing; its error is the
+    /// update's, and nothing is written.
+    pub(crate) fn check_typed(mut self, check: TypedCheck) -> UpdateItem {
+        self.typed_check = Some(check);
+        self
+    }
+
+    pub(crate) fn key_schema(&self) -> &KeySchema {
+        self.db.key_schema()
     }
 
     /// Updates only when this condition expression holds for the item as stored (a missing
@@ -145,6 +162,9 @@ impl UpdateItem {
             }
             let base = old.clone().unwrap_or_else(|| key.to_item(schema));
             let updated = apply_update(&update, &base, &key_names)?;
+            if let Some(check) = self.typed_check {
+                check(schema, old.as_ref(), &updated.item)?;
+            }
             let (new_key, value) = table.encode(&updated.item)?;
             if new_key != encoded {
                 // `apply_update` refuses key paths; this guards the invariant all the same.

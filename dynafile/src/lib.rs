@@ -90,7 +90,7 @@ pub use scan::{MAX_SEGMENTS, Scan};
 pub use serde_item::{from_item, from_value, to_item, to_value};
 pub use storage::{CheckReport, Durability, Problem};
 pub use table::{Dynafile, GetOptions, WriteOptions};
-pub use transact::{MAX_TRANSACT_ITEMS, TransactWrite, TransactWriteItem};
+pub use transact::{MAX_TRANSACT_ITEMS, MAX_TRANSACT_SIZE, TransactWrite, TransactWriteItem};
 pub use typed::{
     DEFAULT_ENTITY_ATTRIBUTE, DynaItem, ItemKey, KeySource, TypedItems, TypedPage, TypedQuery,
     TypedScan,

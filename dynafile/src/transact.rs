@@ -21,6 +21,10 @@ use crate::write::ItemChange;
 /// limit).
 pub const MAX_TRANSACT_ITEMS: usize = 100;
 
+/// Largest total size of the items a transaction writes, by [`Item::size`] (DynamoDB's
+/// limit of 4 MB).
+pub const MAX_TRANSACT_SIZE: usize = 4 * 1024 * 1024;
+
 /// One action of a transaction: a put, an update, a delete or a condition check, each with
 /// an optional condition expression and its own placeholders.
 ///
@@ -121,7 +125,7 @@ impl TransactWriteItem {
         let (key, kind) = match self.action {
             Action::Put(item) => {
                 let (key, value) = table.encode(&item)?;
-                (key, Kind::Put(value))
+                (key, Kind::Put(value, item.size()))
             }
             Action::Update { key, update } => {
                 let encoded = encode_key(schema, &key)?;
@@ -155,20 +159,25 @@ struct Compiled {
 }
 
 enum Kind {
-    Put(Arc<[u8]>),
-    Update { key: Key, update: Update },
+    /// The encoded item and its size.
+    Put(Arc<[u8]>, usize),
+    Update {
+        key: Key,
+        update: Update,
+    },
     Delete,
     ConditionCheck,
 }
 
 impl Compiled {
-    /// The action's change against the latest state (`None` for a condition check), or why
-    /// it cancels the transaction. Errors are failures to read, not reasons.
+    /// The action's change against the latest state (`None` for a condition check) and the
+    /// size of the item it writes, or why it cancels the transaction. Errors are failures to
+    /// read, not reasons.
     fn run(
         self,
         table: &Table,
         latest: &Snapshot,
-    ) -> Result<Result<Option<ItemChange>, CancellationReason>> {
+    ) -> Result<Result<(Option<ItemChange>, usize), CancellationReason>> {
         let old = table.get(latest, &self.key)?;
         if let Some(condition) = &self.condition
             && !evaluate(condition, old.as_ref().unwrap_or(&Item::new()))
@@ -177,18 +186,20 @@ impl Compiled {
             return Ok(Err(CancellationReason::ConditionalCheckFailed { item }));
         }
         Ok(Ok(match self.kind {
-            Kind::Put(value) => Some(ItemChange::put(self.key, value)),
+            Kind::Put(value, size) => (Some(ItemChange::put(self.key, value)), size),
             Kind::Update { key, update } => {
                 match updated_item(table, &key, &self.key, &update, old.as_ref()) {
-                    Ok((_, value)) => Some(ItemChange::put(self.key, value)),
+                    Ok((updated, value)) => {
+                        (Some(ItemChange::put(self.key, value)), updated.item.size())
+                    }
                     Err(Error::Validation(error)) => {
                         return Ok(Err(CancellationReason::ValidationError(error)));
                     }
                     Err(other) => return Err(other),
                 }
             }
-            Kind::Delete => Some(ItemChange::delete(self.key)),
-            Kind::ConditionCheck => None,
+            Kind::Delete => (Some(ItemChange::delete(self.key)), 0),
+            Kind::ConditionCheck => (None, 0),
         }))
     }
 }
@@ -205,7 +216,8 @@ impl Compiled {
 ///
 /// The request itself is checked first, and a bad one is an [`Error::Validation`] naming the
 /// action: no actions or more than 100, two actions on one item, a bad key, item or
-/// expression, an unused placeholder. As in DynamoDB, an update that is invalid only for the
+/// expression, an unused placeholder, items of more than [`MAX_TRANSACT_SIZE`] in all (also
+/// when updates make them so, found at commit). As in DynamoDB, an update that is invalid only for the
 /// item as stored (adding to a string, making the item too large) cancels the transaction
 /// with [`CancellationReason::ValidationError`] instead.
 ///
@@ -282,11 +294,13 @@ impl TransactWrite {
         table.commit_changes(durability, |latest| {
             let mut reasons = Vec::with_capacity(compiled.len());
             let mut changes = Vec::with_capacity(compiled.len());
+            let mut size = 0;
             for action in compiled {
                 match action.run(table, latest)? {
-                    Ok(change) => {
+                    Ok((change, item_size)) => {
                         reasons.push(CancellationReason::None);
                         changes.extend(change);
+                        size += item_size;
                     }
                     Err(reason) => reasons.push(reason),
                 }
@@ -297,6 +311,7 @@ impl TransactWrite {
             {
                 return Err(Error::TransactionCanceled { reasons });
             }
+            check_size(size)?;
             Ok((changes, ()))
         })
     }
@@ -373,6 +388,16 @@ fn check_count(count: usize, request: &str, thing: &str) -> Result<()> {
     if count > MAX_TRANSACT_ITEMS {
         return Err(Error::validation(format!(
             "{request} has at most {MAX_TRANSACT_ITEMS} {thing}s, not {count}"
+        )));
+    }
+    Ok(())
+}
+
+fn check_size(size: usize) -> Result<()> {
+    if size > MAX_TRANSACT_SIZE {
+        return Err(Error::validation(format!(
+            "the items of a transaction are {size} bytes, more than the maximum of \
+             {MAX_TRANSACT_SIZE} bytes (4 MB)"
         )));
     }
     Ok(())

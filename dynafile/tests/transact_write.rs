@@ -325,3 +325,32 @@ fn a_committed_transaction_survives_reopening() -> Result<()> {
     );
     Ok(())
 }
+
+#[test]
+fn the_items_of_a_transaction_are_at_most_4_mb() -> Result<()> {
+    let dir = tempdir();
+    let db = string_table(dir.path())?;
+    let filler = "x".repeat(MAX_ITEM_SIZE - 1000);
+    let big = |i: usize| item! { "PK" => "big", "SK" => format!("{i:02}"), "a" => filler.clone() };
+    let puts = |count: usize| (0..count).map(|i| TransactWriteItem::put(big(i)));
+    let too_large = |size: usize| {
+        format!(
+            "the items of a transaction are {size} bytes, more than the maximum of 4194304 \
+             bytes (4 MB)"
+        )
+    };
+    let size = big(0).size();
+    let result = db.transact_write().actions(puts(11)).execute();
+    assert_eq!(invalid(result), too_large(11 * size));
+    // Ten fit; an update that makes the eleventh item large is found at commit.
+    db.put_item(&item! { "PK" => "small", "SK" => "1" })?;
+    let grow = TransactWriteItem::update(("small", "1"), "SET a = :filler")
+        .value(":filler", filler.clone());
+    let grown_size = item! { "PK" => "small", "SK" => "1", "a" => filler.clone() }.size();
+    let result = db.transact_write().actions(puts(10)).action(grow).execute();
+    assert_eq!(invalid(result), too_large(10 * size + grown_size));
+    assert_eq!(scan_all(&db)?, vec![item! { "PK" => "small", "SK" => "1" }]);
+    db.transact_write().actions(puts(10)).execute()?;
+    assert_eq!(scan_all(&db)?.len(), 11);
+    Ok(())
+}

@@ -39,6 +39,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! Transactions ([`Dynafile::transact_write`]) commit up to 100 puts, updates, deletes and
+//! condition checks all or nothing, each with its own condition; [`Dynafile::transact_get`]
+//! reads up to 100 items from one snapshot.
+//!
 //! Writes are durable when they return ([`Durability::Immediate`], the default; concurrent
 //! writers share log syncs) or within a short interval ([`Durability::Buffered`]). A
 //! [`Dynafile`] is a cheap, cloneable handle for many threads; readers never wait for

@@ -114,8 +114,9 @@ impl Table {
 impl WriteHooks {
     /// Adds to `ops` what one item's change from `old` to `new` (encoded images, `None` for
     /// no item) requires besides the item itself: where index entries and change-stream
-    /// events are derived, once the table has them.
-    #[allow(clippy::unused_self)]
+    /// events are derived, once the table has them. It runs under the commit lock, so calls
+    /// come in commit order; events must be published only once the commit has succeeded
+    /// (the log append can still fail after this).
     fn maintain(&self, _key: &[u8], _old: Option<&[u8]>, _new: Option<&[u8]>, _ops: &mut Vec<Op>) {}
 }
 

@@ -3,8 +3,9 @@
 use crate::error::Result;
 use crate::item::Item;
 use crate::key::IntoKey;
-use crate::storage::{Durability, Op};
+use crate::storage::Durability;
 use crate::table::Dynafile;
+use crate::write::ItemChange;
 
 /// Puts and deletes collected, then committed atomically by [`BatchWriter::commit`] as one
 /// log record: after a crash, all of them are there or none.
@@ -33,7 +34,7 @@ use crate::table::Dynafile;
 #[must_use = "a batch is discarded unless committed"]
 pub struct BatchWriter {
     db: Dynafile,
-    ops: Vec<Op>,
+    changes: Vec<ItemChange>,
     durability: Option<Durability>,
 }
 
@@ -41,7 +42,7 @@ impl BatchWriter {
     pub(crate) fn new(db: Dynafile) -> BatchWriter {
         BatchWriter {
             db,
-            ops: Vec::new(),
+            changes: Vec::new(),
             durability: None,
         }
     }
@@ -49,27 +50,27 @@ impl BatchWriter {
     /// Queues a put of `item`.
     pub fn put_item(&mut self, item: &Item) -> Result<()> {
         let (key, value) = self.db.table.encode(item)?;
-        self.ops.push(Op::Put { key, value });
+        self.changes.push(ItemChange::put(key, value));
         Ok(())
     }
 
     /// Queues a delete of the item with this key.
     pub fn delete_item(&mut self, key: impl IntoKey) -> Result<()> {
         let key = self.db.table.encode_key(key)?;
-        self.ops.push(Op::Delete { key });
+        self.changes.push(ItemChange::delete(key));
         Ok(())
     }
 
     /// Number of queued operations.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.ops.len()
+        self.changes.len()
     }
 
     /// True when nothing is queued.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.ops.is_empty()
+        self.changes.is_empty()
     }
 
     /// Commits with this durability instead of the table's.
@@ -81,14 +82,14 @@ impl BatchWriter {
     /// Commits every queued operation atomically. An empty batch commits nothing.
     pub fn commit(self) -> Result<()> {
         let durability = self.durability.unwrap_or(self.db.table.durability);
-        self.db.table.store.commit(self.ops, durability).map(drop)
+        self.db.table.commit_blind(durability, self.changes)
     }
 }
 
 impl std::fmt::Debug for BatchWriter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BatchWriter")
-            .field("operations", &self.ops.len())
+            .field("operations", &self.changes.len())
             .field("durability", &self.durability)
             .finish_non_exhaustive()
     }

@@ -31,6 +31,16 @@ pub enum Error {
         item: Option<Box<Item>>,
     },
 
+    /// A transaction was canceled: an action's condition was false, or an update was invalid
+    /// for the item as stored (DynamoDB's `TransactionCanceledException`). Nothing was
+    /// written.
+    #[error("transaction canceled, reasons by action: [{}]", codes(reasons))]
+    TransactionCanceled {
+        /// One reason per action, in the order of the actions:
+        /// [`CancellationReason::None`] for those that would have succeeded.
+        reasons: Vec<CancellationReason>,
+    },
+
     /// A PartiQL statement does not parse: `line` and `column` (both from 1, the column in
     /// characters) point at where it went wrong, and `message` says what was expected there.
     /// [`Error::excerpt`] shows the statement's line with a caret under the column.
@@ -113,6 +123,58 @@ pub enum Error {
         /// The failure that stopped the table.
         reason: String,
     },
+}
+
+/// Why one action of a canceled transaction failed ([`Error::TransactionCanceled`]), as
+/// DynamoDB's `CancellationReason`: [`CancellationReason::code`] is its `Code`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CancellationReason {
+    /// The action did not fail; another one canceled the transaction (code `None`).
+    None,
+    /// The action's condition was false for the item as it was (`ConditionalCheckFailed`).
+    ConditionalCheckFailed {
+        /// The item as it was, when the action asked for it
+        /// (`ReturnValuesOnConditionCheckFailure: ALL_OLD`) and it existed.
+        item: Option<Box<Item>>,
+    },
+    /// The action is invalid for the item as stored: an update adds to a string, makes the
+    /// item too large (`ValidationError`).
+    ValidationError(ValidationError),
+}
+
+impl CancellationReason {
+    /// DynamoDB's code of this reason: `None`, `ConditionalCheckFailed`, `ValidationError`.
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self {
+            CancellationReason::None => "None",
+            CancellationReason::ConditionalCheckFailed { .. } => "ConditionalCheckFailed",
+            CancellationReason::ValidationError(_) => "ValidationError",
+        }
+    }
+}
+
+impl fmt::Display for CancellationReason {
+    /// The code, and for a failure what failed: `ConditionalCheckFailed: the conditional
+    /// request failed`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CancellationReason::None => f.write_str(self.code()),
+            CancellationReason::ConditionalCheckFailed { .. } => {
+                write!(f, "{}: the conditional request failed", self.code())
+            }
+            CancellationReason::ValidationError(error) => write!(f, "{}: {error}", self.code()),
+        }
+    }
+}
+
+fn codes(reasons: &[CancellationReason]) -> String {
+    reasons
+        .iter()
+        .map(CancellationReason::code)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Details of an invalid request ([`Error::Validation`]).

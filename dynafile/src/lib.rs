@@ -39,6 +39,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! Transactions ([`Dynafile::transact_write`]) commit up to 100 puts, updates, deletes and
+//! condition checks all or nothing, each with its own condition; [`Dynafile::transact_get`]
+//! reads up to 100 items from one snapshot.
+//!
 //! Writes are durable when they return ([`Durability::Immediate`], the default; concurrent
 //! writers share log syncs) or within a short interval ([`Durability::Buffered`]). A
 //! [`Dynafile`] is a cheap, cloneable handle for many threads; readers never wait for
@@ -68,13 +72,15 @@ mod scan;
 mod serde_item;
 mod storage;
 mod table;
+mod transact;
 mod typed;
 mod update_item;
 mod value;
+mod write;
 
 pub use batch::BatchWriter;
 pub use builder::{Builder, FORMAT_VERSION};
-pub use error::{Error, Result, ValidationError};
+pub use error::{CancellationReason, Error, Result, ValidationError};
 pub use info::{FileGroup, TableFiles, TableInfo};
 pub use item::{Item, MAX_ITEM_SIZE, MAX_NESTING_DEPTH};
 pub use items::{Items, Page};
@@ -88,6 +94,7 @@ pub use scan::{MAX_SEGMENTS, Scan};
 pub use serde_item::{from_item, from_value, to_item, to_value};
 pub use storage::{CheckReport, Durability, Problem};
 pub use table::{Dynafile, GetOptions, WriteOptions};
+pub use transact::{MAX_TRANSACT_ITEMS, MAX_TRANSACT_SIZE, TransactWrite, TransactWriteItem};
 pub use typed::{
     DEFAULT_ENTITY_ATTRIBUTE, DynaItem, ItemKey, KeySource, TypedItems, TypedPage, TypedQuery,
     TypedScan,

@@ -16,9 +16,10 @@ use crate::item::Item;
 use crate::key::{IntoKey, Key, KeyDecoder, KeySchema, decode_key, encode_key, key_of_item};
 use crate::query::Query;
 use crate::scan::Scan;
-use crate::storage::{CheckReport, Durability, Op, Snapshot, Store};
+use crate::storage::{CheckReport, Durability, Snapshot, Store};
 use crate::update_item::UpdateItem;
 use crate::value::Value;
+use crate::write::{ItemChange, WriteHooks};
 
 /// A table: a directory holding items under a partition key and an optional sort key.
 ///
@@ -50,6 +51,8 @@ pub(crate) struct Table {
     pub(crate) meta: Meta,
     pub(crate) store: Arc<Store>,
     pub(crate) durability: Durability,
+    /// What each write maintains besides the items (see `write.rs`).
+    pub(crate) hooks: WriteHooks,
     /// Held for the lock it carries; released when the table closes.
     _lock: File,
 }
@@ -195,7 +198,7 @@ impl GetOptions {
         self
     }
 
-    fn compile_projection(&self) -> Result<Option<Projection>> {
+    pub(crate) fn compile_projection(&self) -> Result<Option<Projection>> {
         let mut resolver = Resolver::new(&self.placeholders);
         let projection = self
             .projection
@@ -232,6 +235,7 @@ impl Dynafile {
                 meta,
                 store,
                 durability,
+                hooks: WriteHooks::default(),
                 _lock: lock,
             }),
         }
@@ -267,7 +271,7 @@ impl Dynafile {
     /// [`Dynafile::put_item`] with options; returns the old item when asked to.
     pub fn put_item_with(&self, item: &Item, options: WriteOptions) -> Result<Option<Item>> {
         let (key, value) = self.table.encode(item)?;
-        self.write(Op::Put { key, value }, &options)
+        self.write(ItemChange::put(key, value), &options)
     }
 
     /// Reads the item with this key. The key is a [`Key`], a `(partition, sort)` pair, or an
@@ -301,7 +305,7 @@ impl Dynafile {
         options: WriteOptions,
     ) -> Result<Option<Item>> {
         let key = self.table.encode_key(key)?;
-        self.write(Op::Delete { key }, &options)
+        self.write(ItemChange::delete(key), &options)
     }
 
     /// Updates the item with this key by an update expression (DynamoDB's `UpdateItem`),
@@ -311,15 +315,15 @@ impl Dynafile {
         UpdateItem::new(self.clone(), key, update.into())
     }
 
-    fn write(&self, op: Op, options: &WriteOptions) -> Result<Option<Item>> {
+    fn write(&self, change: ItemChange, options: &WriteOptions) -> Result<Option<Item>> {
         let durability = options.durability.unwrap_or(self.table.durability);
         let condition = options.compile_condition()?;
         if !options.return_old && condition.is_none() {
-            self.table.store.commit(vec![op], durability)?;
+            self.table.commit_blind(durability, vec![change])?;
             return Ok(None);
         }
-        self.table.store.commit_with(durability, |latest| {
-            let old = self.table.get(latest, op.key())?;
+        self.table.commit_changes(durability, |latest| {
+            let old = self.table.get(latest, &change.key)?;
             if let Some(condition) = &condition {
                 check_condition(
                     condition,
@@ -327,7 +331,7 @@ impl Dynafile {
                     options.return_old_on_condition_failure,
                 )?;
             }
-            Ok((vec![op], old.filter(|_| options.return_old)))
+            Ok((vec![change], old.filter(|_| options.return_old)))
         })
     }
 

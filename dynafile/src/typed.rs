@@ -19,10 +19,11 @@ use crate::items::Items;
 use crate::key::{IntoKey, Key, KeyAttribute, KeySchema, KeyType};
 use crate::query::Query;
 use crate::scan::Scan;
-use crate::storage::{Durability, Op};
+use crate::storage::Durability;
 use crate::table::Dynafile;
 use crate::update_item::{ReturnValues, UpdateItem};
 use crate::value::Value;
+use crate::write::ItemChange;
 
 /// The attribute that holds a typed item's entity name, unless the struct names another with
 /// `#[dynafile(entity_attribute = "..")]`.
@@ -367,14 +368,12 @@ impl Dynafile {
     pub fn put_if_absent<T: DynaItem>(&self, item: &T) -> Result<()> {
         let item = to_typed_item(self.key_schema(), item)?;
         let (key, value) = self.table.encode(&item)?;
-        self.table
-            .store
-            .commit_with(self.table.durability, |latest| {
-                if latest.get(&key)?.is_some() {
-                    return Err(Error::ConditionalCheckFailed { item: None });
-                }
-                Ok((vec![Op::Put { key, value }], ()))
-            })
+        self.table.commit_changes(self.table.durability, |latest| {
+            if latest.get(&key)?.is_some() {
+                return Err(Error::ConditionalCheckFailed { item: None });
+            }
+            Ok((vec![ItemChange::put(key, value)], ()))
+        })
     }
 
     /// Reads the typed item with this key (`db.get(User::key(42))`). An item of another

@@ -1,14 +1,18 @@
 //! `update_item`: changing an item in place by an update expression, atomically.
 
 use crate::error::{Error, Result};
+use std::sync::Arc;
+
 use crate::expr::{
-    ExpressionKind, Placeholders, Projection, Resolver, apply_update, parse_condition, parse_update,
+    ExpressionKind, Placeholders, Projection, Resolver, Update, UpdateResult, apply_update,
+    parse_condition, parse_update,
 };
 use crate::item::Item;
 use crate::key::{Key, KeySchema, encode_key};
-use crate::storage::{Durability, Op};
-use crate::table::{Dynafile, check_condition};
+use crate::storage::Durability;
+use crate::table::{Dynafile, Table, check_condition};
 use crate::value::Value;
+use crate::write::ItemChange;
 
 /// What an update returns (DynamoDB's `ReturnValues`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -153,24 +157,15 @@ impl UpdateItem {
             .map(|text| parse_condition(ExpressionKind::Condition, text, &mut resolver))
             .transpose()?;
         resolver.finish()?;
-        let key_names = table.key_names();
         let durability = self.durability.unwrap_or(table.durability);
-        table.store.commit_with(durability, |latest| {
+        table.commit_changes(durability, |latest| {
             let old = table.get(latest, &encoded)?;
             if let Some(condition) = &condition {
                 check_condition(condition, old.as_ref(), self.old_on_condition_failure)?;
             }
-            let base = old.clone().unwrap_or_else(|| key.to_item(schema));
-            let updated = apply_update(&update, &base, &key_names)?;
+            let (updated, value) = updated_item(table, &key, &encoded, &update, old.as_ref())?;
             if let Some(check) = self.typed_check {
                 check(schema, old.as_ref(), &updated.item)?;
-            }
-            let (new_key, value) = table.encode(&updated.item)?;
-            if new_key != encoded {
-                // `apply_update` refuses key paths; this guards the invariant all the same.
-                return Err(Error::validation(
-                    "an update must not change the item's key",
-                ));
             }
             let changed = || Projection::new(updated.paths.clone());
             let returned = match self.return_values {
@@ -181,15 +176,30 @@ impl UpdateItem {
                 ReturnValues::UpdatedNew => Some(changed().apply(&updated.item)),
             };
             let returned = returned.filter(|item| !item.is_empty());
-            Ok((
-                vec![Op::Put {
-                    key: new_key,
-                    value,
-                }],
-                returned,
-            ))
+            Ok((vec![ItemChange::put(encoded.clone(), value)], returned))
         })
     }
+}
+
+/// The item `update` makes of `old` (the item stored under `key`, encoded as `encoded`;
+/// `None` when there is none), validated and encoded.
+pub(crate) fn updated_item(
+    table: &Table,
+    key: &Key,
+    encoded: &[u8],
+    update: &Update,
+    old: Option<&Item>,
+) -> Result<(UpdateResult, Arc<[u8]>)> {
+    let base = old.cloned().unwrap_or_else(|| key.to_item(table.schema()));
+    let updated = apply_update(update, &base, &table.key_names())?;
+    let (new_key, value) = table.encode(&updated.item)?;
+    if new_key != encoded {
+        // `apply_update` refuses key paths; this guards the invariant all the same.
+        return Err(Error::validation(
+            "an update must not change the item's key",
+        ));
+    }
+    Ok((updated, value))
 }
 
 impl std::fmt::Debug for UpdateItem {

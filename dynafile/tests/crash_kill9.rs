@@ -2,8 +2,10 @@
 //!
 //! A child process (this test binary, re-executed as sled's crash test does) opens a table
 //! with a small memtable, so checkpoints (partition files written, the manifest replaced,
-//! log segments deleted) run all the time, and writes in a loop: single puts and deletes and
-//! atomic batches of 5 to 20 operations, most of them durable, some `Durability::Buffered`.
+//! log segments deleted) run all the time, and writes in a loop: single puts and deletes,
+//! atomic batches of 5 to 20 operations, and transactions of 2 to 12 actions (some with
+//! conditions that hold, some canceled by one that does not), most of them durable, some
+//! `Durability::Buffered`.
 //! Before each write it logs the write's intent to a side file, and after the write returned
 //! an acknowledgement. The parent kills it with SIGKILL at a random moment: while it starts
 //! and recovers, while it writes, while it checkpoints.
@@ -14,7 +16,8 @@
 //! prefix of the killed child's writes in commit order: the prefix holds at least every write up to the last
 //! acknowledged durable one (and every write before a returned `sync`), and at most every
 //! write begun. That is: every acknowledged durable write survived with its value unless a
-//! later write replaced it, no batch is half applied, nothing else changed. The table
+//! later write replaced it, no batch or transaction is half applied, a canceled transaction
+//! wrote nothing, nothing else changed. The table
 //! directory carries over from round to round, so recovery runs over what earlier recoveries
 //! (killed or not) left.
 //!
@@ -23,8 +26,9 @@
 #![cfg(unix)]
 
 mod crash_support;
+mod crash_writes;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::fs::{File, OpenOptions};
 use std::io::Write as _;
@@ -33,6 +37,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crash_support::{Rng, child_command, child_param, is_child, wait_for_file};
+use crash_writes::{
+    Action, Entry, Key, Kind, Model, PARTITIONS, SORT_KEYS, Write, entry_of, key_name, random_key,
+    run_transaction, transaction,
+};
 use dynafile::{Builder, Durability, Dynafile, Item, KeyType, Value, WriteOptions};
 
 /// The child test the parent runs.
@@ -41,8 +49,6 @@ const CHILD_TEST: &str = "crash_writer_child";
 const ROUNDS: u64 = 120;
 /// The parent opens the table itself (and closes it cleanly) every this many rounds.
 const PARENT_CHECK_EVERY: u64 = 7;
-const PARTITIONS: u64 = 16;
-const SORT_KEYS: u64 = 64;
 
 fn rounds() -> u64 {
     std::env::var("DYNAFILE_TEST_ROUNDS")
@@ -58,185 +64,6 @@ fn builder(dir: &Path) -> Builder {
         .memtable_size(32 << 10)
         .target_file_size(16 << 10)
         .block_size(512)
-}
-
-type Key = (String, String);
-
-/// What an item holds, besides its key: everything is derived from the write that put it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct Entry {
-    /// The write (`r<round>-<n>`) that put the item.
-    op: String,
-    /// For an item put by a batch: the batch id (the batch's op) and how many items the batch
-    /// left in place (keys whose last operation in the batch is a put).
-    batch: Option<(String, usize)>,
-    /// Filler whose length and content follow from the op and key.
-    pad: String,
-}
-
-type Model = BTreeMap<Key, Entry>;
-
-fn pad_for(op: &str, pk: &str, sk: &str) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in op.bytes().chain(pk.bytes()).chain(sk.bytes()) {
-        hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
-    }
-    let len = (hash % 400) as usize;
-    let mut pad = format!("{op}/{pk}/{sk}/");
-    while pad.len() < len {
-        pad.push(char::from(b'a' + (hash % 26) as u8));
-        hash = hash.rotate_left(5);
-    }
-    pad
-}
-
-/// One operation of a write.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Action {
-    Put(Key),
-    Delete(Key),
-}
-
-/// A write, as logged by its intent line.
-#[derive(Clone, Debug)]
-struct Write {
-    op: String,
-    batch: bool,
-    durable: bool,
-    actions: Vec<Action>,
-}
-
-impl Write {
-    /// Keys the batch leaves in place: those whose last operation in it is a put.
-    fn members(&self) -> usize {
-        let mut last = BTreeMap::new();
-        for action in &self.actions {
-            match action {
-                Action::Put(key) => last.insert(key, true),
-                Action::Delete(key) => last.insert(key, false),
-            };
-        }
-        last.values().filter(|put| **put).count()
-    }
-
-    fn entry(&self, key: &Key) -> Entry {
-        Entry {
-            op: self.op.clone(),
-            batch: self.batch.then(|| (self.op.clone(), self.members())),
-            pad: pad_for(&self.op, &key.0, &key.1),
-        }
-    }
-
-    fn apply(&self, model: &mut Model) {
-        for action in &self.actions {
-            match action {
-                Action::Put(key) => {
-                    model.insert(key.clone(), self.entry(key));
-                }
-                Action::Delete(key) => {
-                    model.remove(key);
-                }
-            }
-        }
-    }
-
-    fn intent_line(&self) -> String {
-        let actions: Vec<String> = self
-            .actions
-            .iter()
-            .map(|action| match action {
-                Action::Put((pk, sk)) => format!("P:{pk}:{sk}"),
-                Action::Delete((pk, sk)) => format!("D:{pk}:{sk}"),
-            })
-            .collect();
-        format!(
-            "I\t{}\t{}\t{}\t{}",
-            self.op,
-            if self.batch { "batch" } else { "single" },
-            if self.durable { "I" } else { "B" },
-            actions.join(",")
-        )
-    }
-
-    fn parse_intent(fields: &[&str]) -> Write {
-        let [op, kind, durability, actions] = fields else {
-            panic!("malformed intent line {fields:?}");
-        };
-        let actions = actions
-            .split(',')
-            .map(|action| {
-                let parts: Vec<&str> = action.split(':').collect();
-                let key = (parts[1].to_owned(), parts[2].to_owned());
-                match parts[0] {
-                    "P" => Action::Put(key),
-                    "D" => Action::Delete(key),
-                    other => panic!("unknown action {other}"),
-                }
-            })
-            .collect();
-        Write {
-            op: (*op).to_owned(),
-            batch: *kind == "batch",
-            durable: *durability == "I",
-            actions,
-        }
-    }
-
-    fn item(&self, key: &Key) -> Item {
-        let entry = self.entry(key);
-        let mut item = Item::new();
-        item.insert("PK", key.0.as_str());
-        item.insert("SK", key.1.as_str());
-        item.insert("op", entry.op.as_str());
-        item.insert("pad", entry.pad.as_str());
-        if let Some((batch, members)) = entry.batch {
-            item.insert("batch", batch);
-            item.insert("members", members as u64);
-        }
-        item
-    }
-}
-
-/// Reads an item back into its key and entry; `Err` says what is malformed.
-fn entry_of(item: &Item) -> Result<(Key, Entry), String> {
-    let text = |name: &str| -> Result<String, String> {
-        item.get(name)
-            .and_then(Value::as_s)
-            .map(str::to_owned)
-            .ok_or_else(|| format!("attribute {name} missing or not a string in {item:?}"))
-    };
-    let key = (text("PK")?, text("SK")?);
-    let batch = match (item.get("batch"), item.get("members")) {
-        (None, None) => None,
-        (Some(_), Some(Value::N(members))) => {
-            let members = members
-                .to_string()
-                .parse()
-                .map_err(|_| format!("bad members in {item:?}"))?;
-            Some((text("batch")?, members))
-        }
-        _ => return Err(format!("batch attributes half there in {item:?}")),
-    };
-    let expected_len = 4 + batch.is_some() as usize * 2;
-    if item.len() != expected_len {
-        return Err(format!("unexpected attributes in {item:?}"));
-    }
-    Ok((
-        key,
-        Entry {
-            op: text("op")?,
-            batch,
-            pad: text("pad")?,
-        },
-    ))
-}
-
-fn key_name(partition: u64, sort: u64) -> Key {
-    (format!("p{partition:02}"), format!("s{sort:02}"))
-}
-
-fn random_key(rng: &mut Rng) -> Key {
-    key_name(rng.below(PARTITIONS), rng.below(SORT_KEYS))
 }
 
 /// Reads the whole table through scan, and cross-checks it with gets and queries (forward
@@ -373,17 +200,36 @@ fn crash_writer_child() {
         } else {
             Durability::Buffered
         };
-        let write = if roll < 45 {
+        if roll >= 78 {
+            // A transaction, canceled now and then by a condition false on the model: a
+            // canceled one writes nothing, so it is not logged as a write.
+            let cancel = rng.percent(25);
+            let (write, failing) = transaction(op, durable, &mut rng, cancel);
+            if failing.is_none() {
+                note(write.intent_line());
+            }
+            if let Some(problem) = run_transaction(&db, &write, failing, &model, &mut rng) {
+                note(format!("E\t{problem}"));
+            }
+            if failing.is_none() {
+                note(format!("A\t{}", write.op));
+                write.apply(&mut model);
+            } else {
+                note(format!("X\t{}", write.op));
+            }
+            continue;
+        }
+        let write = if roll < 40 {
             Write {
                 op,
-                batch: false,
+                kind: Kind::Single,
                 durable,
                 actions: vec![Action::Put(random_key(&mut rng))],
             }
-        } else if roll < 55 {
+        } else if roll < 50 {
             Write {
                 op,
-                batch: false,
+                kind: Kind::Single,
                 durable,
                 actions: vec![Action::Delete(random_key(&mut rng))],
             }
@@ -392,7 +238,7 @@ fn crash_writer_child() {
             let mut actions: Vec<Action> = Vec::new();
             for _ in 0..size {
                 let key = match actions.last() {
-                    Some(Action::Put(key) | Action::Delete(key)) if rng.percent(15) => key.clone(),
+                    Some(action) if rng.percent(15) => action.key().clone(),
                     _ => random_key(&mut rng),
                 };
                 actions.push(if rng.percent(20) {
@@ -403,7 +249,7 @@ fn crash_writer_child() {
             }
             Write {
                 op,
-                batch: true,
+                kind: Kind::Batch,
                 durable,
                 actions,
             }
@@ -412,7 +258,7 @@ fn crash_writer_child() {
         let options = WriteOptions::new().durability(durability);
         let return_old = rng.percent(30);
         let mut old_seen = None;
-        if write.batch {
+        if write.kind == Kind::Batch {
             let mut batch = db.batch_writer().durability(durability);
             for action in &write.actions {
                 match action {
@@ -420,6 +266,7 @@ fn crash_writer_child() {
                     Action::Delete((pk, sk)) => batch
                         .delete_item((pk.as_str(), sk.as_str()))
                         .expect("queue a delete"),
+                    Action::Update(_) | Action::Check(_) => unreachable!("only in transactions"),
                 }
             }
             batch.commit().expect("commit a batch");
@@ -434,12 +281,13 @@ fn crash_writer_child() {
                 Action::Delete((pk, sk)) => {
                     db.delete_item_with((pk.as_str(), sk.as_str()), options)
                 }
+                Action::Update(_) | Action::Check(_) => unreachable!("only in transactions"),
             }
             .expect("single write");
         }
         note(format!("A\t{}", write.op));
-        if return_old && !write.batch {
-            let (Action::Put(key) | Action::Delete(key)) = &write.actions[0];
+        if return_old && write.kind == Kind::Single {
+            let key = write.actions[0].key();
             let seen = old_seen.as_ref().map(entry_of);
             let expected = model.get(key).map(|entry| Ok((key.clone(), entry.clone())));
             if seen != expected {
@@ -461,6 +309,8 @@ struct SideFile {
     acked: BTreeSet<String>,
     /// Number of writes begun before the last returned `sync`.
     synced_before: usize,
+    /// Transactions canceled as intended (not writes: they wrote nothing).
+    canceled: u64,
 }
 
 fn read_side_file(path: &Path) -> SideFile {
@@ -473,6 +323,7 @@ fn read_side_file(path: &Path) -> SideFile {
         writes: Vec::new(),
         acked: BTreeSet::new(),
         synced_before: 0,
+        canceled: 0,
     };
     let mut dump = Model::new();
     for line in complete.split('\n').filter(|line| !line.is_empty()) {
@@ -509,6 +360,7 @@ fn read_side_file(path: &Path) -> SideFile {
                 side.acked.insert(fields[1].to_owned());
             }
             "Y" => side.synced_before = side.writes.len(),
+            "X" => side.canceled += 1,
             other => panic!("unknown side file line kind {other:?}"),
         }
     }
@@ -589,25 +441,18 @@ impl Candidates {
         panic!("{report}");
     }
 
-    /// No batch is half applied: of the items a batch left in place that no later write
-    /// touched, all are there with the batch's id, or none.
+    /// No batch or transaction is half applied: of the items one left in place that no
+    /// later write touched, all are there with its id, or none.
     fn check_batches(&self, found: &Model, context: &str) {
         for (index, write) in self.writes.iter().enumerate() {
-            if !write.batch {
+            if !write.is_atomic_group() {
                 continue;
             }
             let later: BTreeSet<&Key> = self.writes[index + 1..]
                 .iter()
-                .flat_map(|w| &w.actions)
-                .map(|(Action::Put(key) | Action::Delete(key))| key)
+                .flat_map(Write::changed_keys)
                 .collect();
-            let mut final_put = BTreeMap::new();
-            for action in &write.actions {
-                match action {
-                    Action::Put(key) => final_put.insert(key, true),
-                    Action::Delete(key) => final_put.insert(key, false),
-                };
-            }
+            let final_put = write.final_puts();
             let survivors: Vec<&Key> = final_put
                 .iter()
                 .filter(|(key, put)| **put && !later.contains(**key))
@@ -638,6 +483,8 @@ struct Stats {
     several_log_segments: u64,
     writes_begun: u64,
     writes_acked: u64,
+    transactions_begun: u64,
+    transactions_canceled: u64,
     /// Writes begun that the table did not hold after the kill (the write in flight, and
     /// buffered writes not synced yet).
     writes_not_held: u64,
@@ -730,6 +577,12 @@ fn run_rounds(work: &Path, seed: u64) -> Stats {
         stats.writes_not_held += (candidates.writes.len() - held) as u64;
         stats.writes_begun += side.writes.len() as u64;
         stats.writes_acked += side.acked.len() as u64;
+        stats.transactions_begun += side
+            .writes
+            .iter()
+            .filter(|write| write.kind == Kind::Transaction)
+            .count() as u64;
+        stats.transactions_canceled += side.canceled;
         candidates = Candidates::after(found.clone(), &side);
 
         if round % PARENT_CHECK_EVERY == PARENT_CHECK_EVERY - 1 || round == rounds - 1 {
@@ -774,6 +627,7 @@ fn kill9_rounds() {
                 started.elapsed()
             );
             assert!(stats.killed_while_writing > 0);
+            assert!(stats.transactions_begun > 0 && stats.transactions_canceled > 0);
         }
         Err(panic) => {
             let kept = work.keep();

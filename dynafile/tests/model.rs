@@ -1,4 +1,4 @@
-//! The model test: random sequences of puts, deletes, batches, gets, queries, scans,
+//! The model test: random sequences of puts, deletes, batches, transactions, gets, queries, scans,
 //! checkpoints and reopens against a `BTreeMap` model, compared after every step (as sled's
 //! `tests/tree` does). Tables are opened with tiny sizes, so checkpoints, runs, merges and
 //! splits of partition files happen all the time.
@@ -16,7 +16,9 @@
 mod model_harness;
 
 use dynafile::Durability;
-use model_harness::{BatchOp, Cond, Harness, Op, PARTITIONS, Payload, Schema, Sizes, Sk};
+use model_harness::{
+    BatchOp, Cond, Harness, Op, PARTITIONS, Payload, Schema, Sizes, Sk, TxnAction, TxnKind,
+};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 
@@ -143,6 +145,34 @@ fn batch(schema: Schema) -> impl Strategy<Value = Vec<BatchOp>> {
         })
 }
 
+/// Transactions of a few actions on a small key space, so conditions fail, keys repeat (a
+/// refused request) and updates meet big string attributes now and then.
+fn transaction(schema: Schema) -> impl Strategy<Value = Vec<TxnAction>> {
+    let payload =
+        prop_oneof![3 => Just(Payload::Small), 1 => (1usize..3000).prop_map(Payload::Big)];
+    let kind = prop_oneof![
+        3 => payload.prop_map(TxnKind::Put),
+        3 => Just(TxnKind::Update),
+        2 => Just(TxnKind::AddBig),
+        1 => Just(TxnKind::IncrementBig),
+        2 => Just(TxnKind::Delete),
+        1 => Just(TxnKind::Check),
+    ];
+    let exists = prop_oneof![3 => Just(None), 1 => Just(Some(true)), 1 => Just(Some(false))];
+    let existing = prop_oneof![1 => Just(None), 1 => any::<usize>().prop_map(Some)];
+    let action = (pk(), sk(schema), existing, kind, exists, any::<bool>()).prop_map(
+        |(pk, sk, existing, kind, exists, return_old)| TxnAction {
+            pk,
+            sk,
+            existing,
+            kind,
+            exists,
+            return_old,
+        },
+    );
+    prop::collection::vec(action, 0..6)
+}
+
 fn op(schema: Schema) -> impl Strategy<Value = Op> {
     prop_oneof![
         30 => (pk(), sk(schema), payload(), any::<bool>()).prop_map(|(pk, sk, payload, return_old)| Op::Put { pk, sk, payload, return_old }),
@@ -152,6 +182,8 @@ fn op(schema: Schema) -> impl Strategy<Value = Op> {
         4 => (pk(), sk(schema)).prop_map(|(pk, sk)| Op::Get { pk, sk }),
         4 => any::<usize>().prop_map(|existing| Op::GetExisting { existing }),
         2 => prop::collection::vec((pk(), sk(schema)), 0..8).prop_map(Op::BatchGet),
+        8 => transaction(schema).prop_map(Op::Transact),
+        2 => prop::collection::vec((pk(), sk(schema)), 0..6).prop_map(Op::TransactGet),
         10 => (pk(), cond(schema), any::<bool>(), limit(), prop::bool::weighted(0.2)).prop_map(|(pk, cond, reverse, limit, filter)| Op::Query { pk, cond, reverse, limit, filter }),
         4 => (prop_oneof![Just(1u32), 2u32..5, Just(16u32)], any::<bool>(), limit(), prop::bool::weighted(0.2)).prop_map(|(segments, reverse, limit, filter)| Op::Scan { segments, reverse, limit, filter }),
         3 => Just(Op::Checkpoint),

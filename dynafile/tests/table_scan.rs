@@ -333,32 +333,59 @@ fn segments_are_disjoint_and_cover_the_table() -> Result<()> {
     check_segments(&db, &expected)
 }
 
+/// Every segment of every total from 1 to 16 scanned by its own thread, all at once, while
+/// a checkpoint rewrites the partition files: for each total, the segments are disjoint and
+/// together the whole table.
 #[test]
-fn segments_from_several_threads() -> Result<()> {
+fn segments_of_every_total_from_threads_at_once() -> Result<()> {
     let dir = common::tempdir();
     let (db, expected) = layered_table(&dir.path().join("db"))?;
-    let total = 5;
-    let results: Vec<Result<Vec<Item>>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..total)
-            .map(|segment| {
-                let db = db.clone();
-                scope.spawn(move || collect(db.scan().segment(segment, total)))
+    let jobs: Vec<(u32, u32)> = (1..=16u32)
+        .flat_map(|total| (0..total).map(move |segment| (segment, total)))
+        .collect();
+    let barrier = std::sync::Barrier::new(jobs.len() + 1);
+    /// A segment and its total, with what its scan read.
+    type Scanned = ((u32, u32), Result<Vec<Item>>);
+    let results: Vec<Scanned> = std::thread::scope(|scope| {
+        let handles: Vec<_> = jobs
+            .iter()
+            .map(|&(segment, total)| {
+                let (db, barrier) = (db.clone(), &barrier);
+                scope.spawn(move || {
+                    barrier.wait();
+                    ((segment, total), collect(db.scan().segment(segment, total)))
+                })
             })
             .collect();
-        handles
+        barrier.wait();
+        let checkpoint = db.checkpoint();
+        let results = handles
             .into_iter()
             .map(|handle| {
                 handle
                     .join()
                     .unwrap_or_else(|_| panic!("a scan thread panicked"))
             })
-            .collect()
-    });
-    let mut joined = Vec::new();
-    for result in results {
-        joined.extend(result?);
+            .collect();
+        checkpoint.map(|()| results)
+    })?;
+    let mut by_total: Vec<Vec<Item>> = vec![Vec::new(); 17];
+    for ((segment, total), items) in results {
+        let items = items?;
+        let (low, high) = segment_range(segment, total);
+        for item in &items {
+            let hash = partition_order(&item["PK"]).0;
+            assert!(
+                hash >= low && high.is_none_or(|high| hash < high),
+                "segment {segment} of {total} holds {item:?}, outside its hash range"
+            );
+        }
+        // Jobs are in segment order within each total.
+        by_total[total as usize].extend(items);
     }
-    assert_eq!(joined, expected);
+    for (total, joined) in by_total.iter().enumerate().skip(1) {
+        assert_eq!(joined, &expected, "the {total} segments, joined");
+    }
     Ok(())
 }
 

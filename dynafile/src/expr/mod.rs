@@ -27,7 +27,7 @@ pub(crate) use parse::{
 #[cfg(test)]
 pub(crate) use print::{print_condition, print_update};
 pub(crate) use projection::Projection;
-pub(crate) use update::apply_update;
+pub(crate) use update::{UpdateResult, apply_update};
 
 /// Most operands on the right of `IN` (DynamoDB's limit).
 pub(crate) const MAX_IN_OPERANDS: usize = 100;

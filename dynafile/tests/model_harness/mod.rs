@@ -7,6 +7,8 @@
 
 #![allow(dead_code)] // each test crate uses its own part of this module
 
+mod transact;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::LazyLock;
@@ -15,6 +17,9 @@ use dynafile::{
     Durability, Dynafile, Error, Item, Key, KeyType, Number, Page, Value, WriteOptions,
 };
 use sha2::{Digest, Sha256};
+
+#[allow(unused_imports)] // not every test crate builds transactions
+pub use transact::{TxnAction, TxnKind};
 
 /// Partition keys: few, so partitions hold many items; a multi-byte one, and one of the
 /// largest size allowed (2048 bytes, four times the tiny block size).
@@ -176,6 +181,9 @@ pub enum Op {
         existing: usize,
     },
     BatchGet(Vec<(usize, Sk)>),
+    /// A transaction; it may name a key twice or nothing (refused), and cancel.
+    Transact(Vec<TxnAction>),
+    TransactGet(Vec<(usize, Sk)>),
     Query {
         pk: usize,
         cond: Cond,
@@ -447,6 +455,8 @@ impl Harness {
                     .collect();
                 assert_eq!(got, expected, "step {}: {op:?}", self.step);
             }
+            Op::Transact(actions) => self.transact(op, actions),
+            Op::TransactGet(keys) => self.transact_get(op, keys),
             Op::Query {
                 pk,
                 cond,

@@ -2,7 +2,8 @@
 
 use crate::error::{Error, Result};
 use crate::expr::{
-    ExpressionKind, Placeholders, Projection, Resolver, apply_update, parse_condition, parse_update,
+    Condition, ExpressionKind, Placeholders, Projection, Resolver, Update, apply_update,
+    parse_condition, parse_update,
 };
 use crate::item::Item;
 use crate::key::{Key, encode_key};
@@ -66,6 +67,9 @@ pub struct UpdateItem {
     return_values: ReturnValues,
     old_on_condition_failure: bool,
     durability: Option<Durability>,
+    /// Update actions and a condition built as ASTs (by the PartiQL layer): the actions run
+    /// after those of the expression text, the condition must hold with the text's.
+    built: Option<(Update, Option<Condition>)>,
 }
 
 impl UpdateItem {
@@ -79,7 +83,20 @@ impl UpdateItem {
             return_values: ReturnValues::None,
             old_on_condition_failure: false,
             durability: None,
+            built: None,
         }
+    }
+
+    /// An update whose actions and condition are ASTs, with no expression text.
+    pub(crate) fn built(
+        db: Dynafile,
+        key: Key,
+        update: Update,
+        condition: Option<Condition>,
+    ) -> UpdateItem {
+        let mut item = UpdateItem::new(db, Ok(key), String::new());
+        item.built = Some((update, condition));
+        item
     }
 
     /// Updates only when this condition expression holds for the item as stored (a missing
@@ -123,19 +140,25 @@ impl UpdateItem {
 
     /// Runs the update; returns what [`UpdateItem::return_values`] asked for (`None` for
     /// [`ReturnValues::None`], and when the asked attributes do not exist).
-    pub fn execute(self) -> Result<Option<Item>> {
+    pub fn execute(mut self) -> Result<Option<Item>> {
         let key = self.key?;
         let table = &self.db.table;
         let schema = table.schema();
         let encoded = encode_key(schema, &key)?;
-        let mut resolver = Resolver::new(&self.placeholders);
-        let update = parse_update(&self.update, &mut resolver)?;
-        let condition = self
-            .condition
-            .as_deref()
-            .map(|text| parse_condition(ExpressionKind::Condition, text, &mut resolver))
-            .transpose()?;
-        resolver.finish()?;
+        let (update, condition) = match self.built.take() {
+            Some(built) => built,
+            None => {
+                let mut resolver = Resolver::new(&self.placeholders);
+                let update = parse_update(&self.update, &mut resolver)?;
+                let condition = self
+                    .condition
+                    .as_deref()
+                    .map(|text| parse_condition(ExpressionKind::Condition, text, &mut resolver))
+                    .transpose()?;
+                resolver.finish()?;
+                (update, condition)
+            }
+        };
         let key_names = table.key_names();
         let durability = self.durability.unwrap_or(table.durability);
         table.store.commit_with(durability, |latest| {

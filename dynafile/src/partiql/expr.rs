@@ -132,7 +132,8 @@ impl Function {
 pub(crate) enum Expr {
     /// An attribute path.
     Path(Path),
-    /// A literal scalar or set: `S`, `N` (exact), `BOOL`, `NULL`, `SS` or `NS`.
+    /// A literal scalar or set: `S`, `N` (exact), `BOOL`, `NULL`, `SS` or `NS`; once `?`
+    /// parameters are bound, any value.
     Literal(Value),
     /// A `?` parameter, numbered from 0 in order of appearance in the statement.
     Parameter(usize),
@@ -346,7 +347,29 @@ fn write_literal(f: &mut fmt::Formatter<'_>, value: &Value) -> fmt::Result {
             }
             f.write_str(">>")
         }
-        // Literals are only the types above; anything else prints as its debug form.
+        Value::L(items) => {
+            f.write_str("[")?;
+            for (position, item) in items.iter().enumerate() {
+                if position > 0 {
+                    f.write_str(", ")?;
+                }
+                write_literal(f, item)?;
+            }
+            f.write_str("]")
+        }
+        Value::M(map) => {
+            f.write_str("{")?;
+            for (position, (key, value)) in map.iter().enumerate() {
+                if position > 0 {
+                    f.write_str(", ")?;
+                }
+                write_string(f, key)?;
+                f.write_str(": ")?;
+                write_literal(f, value)?;
+            }
+            f.write_str("}")
+        }
+        // PartiQL has no literal for binaries and binary sets (bound `?` values).
         other => write!(f, "{other:?}"),
     }
 }

@@ -17,9 +17,10 @@ use crate::table::{Dynafile, WriteOptions};
 use crate::value::Value;
 
 /// What a statement returns ([`Dynafile::execute`]).
+///
+/// Not `#[must_use]`: a write's output is often nothing worth reading.
 #[derive(Debug)]
 #[non_exhaustive]
-#[must_use]
 pub enum StatementOutput {
     /// A SELECT's items, streamed as they are read.
     Items(SelectItems),

@@ -442,6 +442,21 @@ fn plan_insert(insert: Insert, table: &str, schema: &KeySchema) -> Result<Plan> 
 fn plan_update(update: Update, table: &str, schema: &KeySchema) -> Result<Plan> {
     check_table(&update.table, table)?;
     let actions = translate::update(&update.actions)?;
+    // The table refuses this too when the update runs; here EXPLAIN refuses it as well.
+    for action in &actions.actions {
+        let name = action.path().attribute_name();
+        let is_key = name == schema.partition_key.name
+            || schema
+                .sort_key
+                .as_ref()
+                .is_some_and(|sort| sort.name == name);
+        if is_key {
+            return Err(Error::invalid_attribute(
+                name,
+                "cannot be updated: it is part of the key",
+            ));
+        }
+    }
     let (key, rest) = full_key(update.condition, schema, "UPDATE")?;
     let returning = match update.returning {
         None => ReturnValues::None,

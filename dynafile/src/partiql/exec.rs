@@ -55,7 +55,101 @@ pub struct SelectItems {
     done: bool,
 }
 
+/// One PartiQL statement with its parameters and, for a SELECT, where to resume (DynamoDB's
+/// `ExecuteStatement` request), built by [`Dynafile::execute_statement`] and run by
+/// [`ExecuteStatement::execute`].
+///
+/// ```
+/// use dynafile::{item, Dynafile, KeyType, StatementOutput};
+/// # let dir = tempfile::tempdir()?;
+/// # let db = Dynafile::builder(dir.path().join("log")).partition_key("PK", KeyType::S).sort_key("SK", KeyType::N).open()?;
+/// for at in 1..=5 {
+///     db.put_item(&item! { "PK" => "device#1", "SK" => at })?;
+/// }
+/// let mut pages = Vec::new();
+/// let mut start = None;
+/// loop {
+///     let StatementOutput::Items(mut page) = db
+///         .execute_statement("SELECT SK FROM log WHERE PK = ? LIMIT 2")
+///         .param("device#1")
+///         .start_after(start)
+///         .execute()?
+///     else {
+///         unreachable!("a SELECT returns items");
+///     };
+///     pages.push(page.by_ref().collect::<Result<Vec<_>, _>>()?.len());
+///     start = page.last_evaluated_key().cloned();
+///     if start.is_none() {
+///         break;
+///     }
+/// }
+/// assert_eq!(pages, [2, 2, 1]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+#[must_use = "a statement does nothing until executed"]
+pub struct ExecuteStatement {
+    db: Dynafile,
+    statement: String,
+    params: Vec<Value>,
+    start_after: Option<Key>,
+}
+
+impl ExecuteStatement {
+    /// Adds the value of the next `?` parameter.
+    pub fn param(mut self, value: impl Into<Value>) -> ExecuteStatement {
+        self.params.push(value.into());
+        self
+    }
+
+    /// Adds the values of the next `?` parameters, in order.
+    pub fn params(mut self, values: impl IntoIterator<Item = Value>) -> ExecuteStatement {
+        self.params.extend(values);
+        self
+    }
+
+    /// Resumes a SELECT after this key: the [`SelectItems::last_evaluated_key`] of the run
+    /// before, with the same statement; `None` starts at the beginning. Other statements
+    /// refuse a start key.
+    pub fn start_after(mut self, key: impl Into<Option<Key>>) -> ExecuteStatement {
+        self.start_after = key.into();
+        self
+    }
+
+    /// Runs the statement (see [`Dynafile::execute`]).
+    pub fn execute(self) -> Result<StatementOutput> {
+        let db = &self.db;
+        let statement = bind(parse(&self.statement)?, self.params)?;
+        let schema = db.key_schema();
+        let plan = match statement {
+            Statement::Explain(inner) => {
+                let plan = plan(*inner, db.name(), schema)?;
+                return Ok(StatementOutput::Plan(plan.explain(schema)));
+            }
+            statement => plan(statement, db.name(), schema)?,
+        };
+        match (plan, self.start_after) {
+            (Plan::Read(read), start_after) => {
+                SelectItems::new(db.clone(), read, start_after).map(StatementOutput::Items)
+            }
+            (_, Some(_)) => Err(Error::validation("only a SELECT resumes after a start key")),
+            (write, None) => db.run(write),
+        }
+    }
+}
+
 impl Dynafile {
+    /// A PartiQL statement to run with parameters and a start key; [`Dynafile::execute`]
+    /// and [`Dynafile::execute_with`] are its short forms.
+    pub fn execute_statement(&self, statement: impl Into<String>) -> ExecuteStatement {
+        ExecuteStatement {
+            db: self.clone(),
+            statement: statement.into(),
+            params: Vec::new(),
+            start_after: None,
+        }
+    }
+
     /// Runs one PartiQL statement, as DynamoDB's `ExecuteStatement` does: `SELECT`,
     /// `INSERT`, `UPDATE`, `DELETE`, or `EXPLAIN` of one of them.
     ///
@@ -111,15 +205,7 @@ impl Dynafile {
         statement: &str,
         params: impl IntoIterator<Item = Value>,
     ) -> Result<StatementOutput> {
-        let statement = bind(parse(statement)?, params.into_iter().collect())?;
-        let schema = self.key_schema();
-        match statement {
-            Statement::Explain(inner) => {
-                let plan = plan(*inner, self.name(), schema)?;
-                Ok(StatementOutput::Plan(plan.explain(schema)))
-            }
-            statement => self.run(plan(statement, self.name(), schema)?),
-        }
+        self.execute_statement(statement).params(params).execute()
     }
 
     fn run(&self, plan: Plan) -> Result<StatementOutput> {
@@ -128,7 +214,9 @@ impl Dynafile {
             schema.partition_key.name.clone(),
         )]);
         match plan {
-            Plan::Read(read) => SelectItems::new(self.clone(), read).map(StatementOutput::Items),
+            Plan::Read(read) => {
+                SelectItems::new(self.clone(), read, None).map(StatementOutput::Items)
+            }
             Plan::Insert { item, key, .. } => {
                 let mut options = WriteOptions::new();
                 options.condition_ast = Some(Condition::NotExists(partition_key));
@@ -178,7 +266,7 @@ impl Dynafile {
 }
 
 impl SelectItems {
-    fn new(db: Dynafile, read: Read) -> Result<SelectItems> {
+    fn new(db: Dynafile, read: Read, start_after: Option<Key>) -> Result<SelectItems> {
         let read = Arc::new(read);
         let mut items = SelectItems {
             db,
@@ -190,16 +278,26 @@ impl SelectItems {
             done: false,
         };
         if items.read.partitions.is_none() {
-            items.current = Some(Box::new(items.start_scan()?));
-        } else {
-            // Errors in the key condition show now, not at the first item.
-            items.open_next()?;
+            items.current = Some(Box::new(items.start_scan(start_after)?));
+            return Ok(items);
         }
+        if let Some(start) = &start_after {
+            // Resume in the start key's partition: the ones before it were read.
+            let Some(index) = items.pending.iter().position(|p| *p == start.partition) else {
+                return Err(Error::validation(
+                    "the start key is not in a partition the statement queries",
+                ));
+            };
+            items.pending.drain(..index);
+        }
+        // Errors in the key condition show now, not at the first item.
+        items.open_next(start_after)?;
         Ok(items)
     }
 
     /// Where the read stopped: the key of the last item read when the `LIMIT` stopped it
-    /// before the end, else `None`. Meaningful once the iterator is exhausted.
+    /// before the end, else `None`. Meaningful once the iterator is exhausted; pass it to
+    /// [`ExecuteStatement::start_after`] to read on.
     #[must_use]
     pub fn last_evaluated_key(&self) -> Option<&Key> {
         self.last_evaluated_key.as_ref()
@@ -216,8 +314,8 @@ impl SelectItems {
         Some(move |item: &Item| evaluate(&condition, item))
     }
 
-    fn start_scan(&self) -> Result<Items> {
-        let mut scan = self.db.scan();
+    fn start_scan(&self, start_after: Option<Key>) -> Result<Items> {
+        let mut scan = self.db.scan().start_after(start_after);
         if let Some(limit) = self.read.limit {
             scan = scan.limit(limit);
         }
@@ -227,12 +325,13 @@ impl SelectItems {
         scan.iter()
     }
 
-    /// Starts the query of the next pending partition; false when none is left.
-    fn open_next(&mut self) -> Result<bool> {
+    /// Starts the query of the next pending partition (after `start_after` in it); false
+    /// when none is left.
+    fn open_next(&mut self, start_after: Option<Key>) -> Result<bool> {
         let Some(partition) = self.pending.pop_front() else {
             return Ok(false);
         };
-        let mut query = self.db.query(partition);
+        let mut query = self.db.query(partition).start_after(start_after);
         if let Some(sort) = &self.read.sort {
             query = query.sort_key(sort.clone());
         }
@@ -275,7 +374,7 @@ impl SelectItems {
                 return Ok(None);
             }
             self.current = None;
-            if !self.open_next()? {
+            if !self.open_next(None)? {
                 return Ok(None);
             }
         }

@@ -19,4 +19,4 @@ mod translate;
 #[cfg(test)]
 mod tests;
 
-pub use exec::{SelectItems, StatementOutput};
+pub use exec::{ExecuteStatement, SelectItems, StatementOutput};

@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use super::parse::{Statement, parse};
-use super::plan::{Plan, Read, plan};
+use super::plan::{Plan, Read, Write, plan};
 use super::translate::bind;
 use crate::error::{Error, Result};
 use crate::expr::{self, Condition, evaluate};
@@ -132,8 +132,10 @@ impl ExecuteStatement {
             (Plan::Read(read), start_after) => {
                 SelectItems::new(db.clone(), read, start_after).map(StatementOutput::Items)
             }
-            (_, Some(_)) => Err(Error::validation("only a SELECT resumes after a start key")),
-            (write, None) => db.run(write),
+            (Plan::Write(_), Some(_)) => {
+                Err(Error::validation("only a SELECT resumes after a start key"))
+            }
+            (Plan::Write(write), None) => db.write_item(write),
         }
     }
 }
@@ -208,16 +210,14 @@ impl Dynafile {
         self.execute_statement(statement).params(params).execute()
     }
 
-    fn run(&self, plan: Plan) -> Result<StatementOutput> {
+    /// Runs an INSERT, UPDATE or DELETE through the table's conditional writes.
+    fn write_item(&self, write: Write) -> Result<StatementOutput> {
         let schema = self.key_schema();
         let partition_key = expr::Path(vec![expr::PathElement::Name(
             schema.partition_key.name.clone(),
         )]);
-        match plan {
-            Plan::Read(read) => {
-                SelectItems::new(self.clone(), read, None).map(StatementOutput::Items)
-            }
-            Plan::Insert { item, key, .. } => {
+        match write {
+            Write::Insert { item, key, .. } => {
                 let mut options = WriteOptions::new();
                 options.condition_ast = Some(Condition::NotExists(partition_key));
                 match self.put_item_with(&item, options) {
@@ -227,7 +227,7 @@ impl Dynafile {
                     written => written.map(|_| StatementOutput::Written(None)),
                 }
             }
-            Plan::Update {
+            Write::Update {
                 key,
                 update,
                 condition,
@@ -244,7 +244,7 @@ impl Dynafile {
                     .execute()
                     .map(StatementOutput::Written)
             }
-            Plan::Delete {
+            Write::Delete {
                 key,
                 condition,
                 return_old,

@@ -25,6 +25,13 @@ use crate::value::Value;
 pub(crate) enum Plan {
     /// A SELECT.
     Read(Read),
+    /// An INSERT, UPDATE or DELETE.
+    Write(Write),
+}
+
+/// How an INSERT, UPDATE or DELETE writes its one item.
+#[derive(Debug)]
+pub(crate) enum Write {
     /// An INSERT: a put of a new item.
     Insert {
         /// The table's name.
@@ -109,7 +116,7 @@ pub(crate) fn plan(statement: Statement, table: &str, schema: &KeySchema) -> Res
                 )));
             }
             let (key, rest) = full_key(delete.condition, schema, "DELETE")?;
-            Ok(Plan::Delete {
+            Ok(Plan::Write(Write::Delete {
                 key,
                 condition: rest.as_ref().map(translate::condition).transpose()?,
                 return_old: delete.returning.is_some(),
@@ -119,7 +126,7 @@ pub(crate) fn plan(statement: Statement, table: &str, schema: &KeySchema) -> Res
                     condition: rest.as_ref().map(conjunct_text),
                     returning: delete.returning,
                 },
-            })
+            }))
         }
         Statement::Explain(_) => Err(Error::validation(
             "EXPLAIN explains a statement, not another EXPLAIN",
@@ -206,12 +213,12 @@ fn plan_select(select: Select, table: &str, schema: &KeySchema) -> Result<Read> 
 /// The projection of `SELECT a, b.c`: paths that do not overlap.
 fn projection(paths: &[Path]) -> Result<expr::Projection> {
     let mut translated: Vec<expr::Path> = Vec::with_capacity(paths.len());
-    for (position, path) in paths.iter().enumerate() {
+    for path in paths {
         let next = translate::path(path);
         if let Some(earlier) = translated.iter().position(|other| other.overlaps(&next)) {
             return Err(Error::validation(format!(
                 "the projected paths `{}` and `{path}` overlap; each may be named once",
-                paths[earlier.min(position)]
+                paths[earlier]
             )));
         }
         translated.push(next);
@@ -432,11 +439,11 @@ fn plan_insert(insert: Insert, table: &str, schema: &KeySchema) -> Result<Plan> 
         }
     };
     let key = key_of_item(schema, &item)?;
-    Ok(Plan::Insert {
+    Ok(Plan::Write(Write::Insert {
         table: insert.table,
         item,
         key,
-    })
+    }))
 }
 
 fn plan_update(update: Update, table: &str, schema: &KeySchema) -> Result<Plan> {
@@ -474,7 +481,7 @@ fn plan_update(update: Update, table: &str, schema: &KeySchema) -> Result<Plan> 
         })
         .collect::<Vec<_>>()
         .join(" ");
-    Ok(Plan::Update {
+    Ok(Plan::Write(Write::Update {
         key,
         update: actions,
         condition: rest.as_ref().map(translate::condition).transpose()?,
@@ -485,7 +492,7 @@ fn plan_update(update: Update, table: &str, schema: &KeySchema) -> Result<Plan> 
             condition: rest.as_ref().map(conjunct_text),
             returning: update.returning,
         },
-    })
+    }))
 }
 
 /// An expression as PartiQL without the parentheses around the whole of it.
@@ -581,14 +588,14 @@ impl Plan {
                 "order": read.ordered.then_some(if read.descending { "DESC" } else { "ASC" }),
                 "limit": read.limit,
             }),
-            Plan::Insert { table, key, .. } => json!({
+            Plan::Write(Write::Insert { table, key, .. }) => json!({
                 "kind": "insert",
                 "table": table,
                 "key": describe_key(schema, key),
                 "condition": format!("{} IS MISSING", path_name(&schema.partition_key.name)),
             }),
-            Plan::Update { key, text, .. } => write_json("update", schema, key, text),
-            Plan::Delete { key, text, .. } => write_json("delete", schema, key, text),
+            Plan::Write(Write::Update { key, text, .. }) => write_json("update", schema, key, text),
+            Plan::Write(Write::Delete { key, text, .. }) => write_json("delete", schema, key, text),
         }
     }
 }

@@ -8,7 +8,9 @@ use super::convert::with_stack;
 use super::expr::{Arithmetic, Comparison, Expr, Function, Path, PathStep};
 use super::parse::{Statement, UpdateAction};
 use crate::error::{Error, Result};
-use crate::expr::{self, Comparator, Condition, MAX_IN_OPERANDS, Operand, SetValue, Update};
+use crate::expr::{
+    self, Comparator, Condition, MAX_IN_OPERANDS, Operand, SetValue, Update, path_text,
+};
 use crate::value::{Map, Value};
 
 /// Puts `params` in place of the statement's `?` parameters, in order; their number must be
@@ -238,7 +240,11 @@ fn condition_at_depth(expr: &Expr) -> Result<Condition> {
 }
 
 fn call_condition(function: Function, args: &[Expr]) -> Result<Condition> {
-    let first = || args.first().map_or(Ok(expr::Path(Vec::new())), path_arg);
+    let first = || {
+        args.first()
+            .ok_or_else(|| arity(function))
+            .and_then(path_arg)
+    };
     let second = || match args.get(1) {
         Some(arg) => operand(arg),
         None => Err(arity(function)),
@@ -263,11 +269,13 @@ fn call_condition(function: Function, args: &[Expr]) -> Result<Condition> {
     })
 }
 
+/// The error for a call without the arguments its function takes (which the parser checks).
 fn arity(function: Function) -> Error {
+    let count = function.arity();
     Error::validation(format!(
-        "function {} takes {} arguments",
+        "function {} takes {count} argument{}",
         function.name(),
-        function.arity()
+        if count == 1 { "" } else { "s" }
     ))
 }
 
@@ -309,7 +317,9 @@ fn operand(expr: &Expr) -> Result<Operand> {
             function: Function::Size,
             args,
         } => Ok(Operand::Size(
-            args.first().map_or(Ok(expr::Path(Vec::new())), path_arg)?,
+            args.first()
+                .ok_or_else(|| arity(Function::Size))
+                .and_then(path_arg)?,
         )),
         Expr::Arithmetic { .. } => Err(Error::validation(format!(
             "`{expr}`: arithmetic (`+`, `-`) is only allowed in SET values"
@@ -349,10 +359,6 @@ pub(crate) fn update(actions: &[UpdateAction]) -> Result<Update> {
     Ok(Update {
         actions: translated,
     })
-}
-
-fn path_text(path: &expr::Path) -> String {
-    crate::expr::path_text(path)
 }
 
 fn set_action(target: &Path, value: &Expr) -> Result<expr::UpdateAction> {

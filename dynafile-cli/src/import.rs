@@ -184,13 +184,17 @@ fn is_dynamodb_json(json: &Json) -> bool {
     let Json::Object(object) = json else {
         return false;
     };
-    !object.is_empty()
-        && object.values().all(|value| match value {
-            Json::Object(typed) => {
-                typed.len() == 1 && typed.keys().all(|key| DESCRIPTORS.contains(&key.as_str()))
-            }
-            _ => false,
-        })
+    !object.is_empty() && object.values().all(is_typed_value)
+}
+
+/// True for an object with one member named by a type descriptor: `{"S": ".."}`.
+pub(crate) fn is_typed_value(json: &Json) -> bool {
+    match json {
+        Json::Object(typed) => {
+            typed.len() == 1 && typed.keys().all(|key| DESCRIPTORS.contains(&key.as_str()))
+        }
+        _ => false,
+    }
 }
 
 /// A JSON syntax error as `invalid JSON at column C: ..` (the line is known by the caller).

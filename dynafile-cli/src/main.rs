@@ -1,16 +1,19 @@
 //! `dynafile`: the command-line tool for dynafile tables.
 //!
 //! One module per subcommand; [`output`] prints items as JSON lines and [`progress`] reports
-//! long imports and exports on a terminal. Errors print as `error: <message>` on stderr and
-//! exit with status 1; usage errors are clap's, with status 2.
+//! long imports and exports on a terminal. Errors print as `error: <message>` on stderr (with
+//! the statement or expression and a caret under the error's position, when there is one)
+//! and exit with status 1; usage errors are clap's, with status 2.
 
 mod check;
 mod create;
+mod exec;
 mod export;
 mod import;
 mod info;
 mod output;
 mod progress;
+mod shell;
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
@@ -55,6 +58,19 @@ enum Command {
     /// Verify every checksum and ordering invariant of the table in DIR; exits 1 when
     /// something is wrong.
     Check(TableDir),
+    /// Run one PartiQL statement on the table in DIR.
+    ///
+    /// A SELECT prints one item per line (plain JSON, or DynamoDB JSON with
+    /// `--dynamodb-json`); an UPDATE or DELETE with RETURNING prints the item; EXPLAIN
+    /// prints the plan as one JSON object; other statements print nothing.
+    Exec(exec::Args),
+    /// Run PartiQL statements at a prompt on the table in DIR, printing items as tables.
+    ///
+    /// Statements end with `;` at the end of a line; `.help` and `.quit` are commands. On
+    /// a terminal, lines can be edited and statements are kept in ~/.dynafile_history. When
+    /// standard input is not a terminal, statements are read from it; the exit status is
+    /// then 1 if one failed.
+    Shell(TableDir),
 }
 
 fn run(cli: Cli) -> CliResult {
@@ -64,6 +80,8 @@ fn run(cli: Cli) -> CliResult {
         Command::Export(args) => export::run(args),
         Command::Info(args) => info::run(args),
         Command::Check(args) => check::run(args),
+        Command::Exec(args) => exec::run(args),
+        Command::Shell(args) => shell::run(args),
     }
 }
 
@@ -85,8 +103,22 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {error}");
+            report(error.as_ref());
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Prints an error on stderr as `error: <message>`, followed, for a statement that does not
+/// parse or an invalid expression, by the text with a caret under the error's position.
+fn report(error: &(dyn std::error::Error + 'static)) {
+    eprintln!("error: {error}");
+    let excerpt = match error.downcast_ref::<dynafile::Error>() {
+        Some(dynafile::Error::Validation(details)) => details.caret_lines(),
+        Some(other) => other.excerpt(),
+        None => None,
+    };
+    if let Some(excerpt) = excerpt {
+        eprintln!("{excerpt}");
     }
 }

@@ -1,5 +1,5 @@
-//! Items as JSON lines: one JSON object and a newline per item, as `export` writes them (and
-//! as statements that return items will print them).
+//! Items as JSON lines: one JSON object and a newline per item, as `export` writes them and
+//! `exec` prints a statement's items.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -63,6 +63,12 @@ impl Output {
             ItemFormat::DynamoDb => item.to_dynamodb_json(),
         };
         serde_json::to_writer(&mut self.writer, &json)?;
+        self.writer.write_all(b"\n")
+    }
+
+    /// Writes a JSON value (an EXPLAIN plan) as one line.
+    pub(crate) fn write_json(&mut self, json: &serde_json::Value) -> io::Result<()> {
+        serde_json::to_writer(&mut self.writer, json)?;
         self.writer.write_all(b"\n")
     }
 

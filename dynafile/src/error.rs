@@ -41,6 +41,14 @@ pub enum Error {
         reasons: Vec<CancellationReason>,
     },
 
+    /// A PartiQL `INSERT` found an item with the same key already in the table (DynamoDB's
+    /// `DuplicateItemException`). Nothing was written.
+    #[error("duplicate primary key exists in table ({key})")]
+    DuplicateItem {
+        /// The item's key, as `PK = "user#1", SK = "profile"`.
+        key: String,
+    },
+
     /// A PartiQL statement does not parse: `line` and `column` (both from 1, the column in
     /// characters) point at where it went wrong, and `message` says what was expected there.
     /// [`Error::excerpt`] shows the statement's line with a caret under the column.

@@ -224,6 +224,19 @@ impl Items {
         self.table.as_ref()?.decode_key(&self.last_key).ok()
     }
 
+    /// How many items were read so far, before filtering.
+    pub(crate) fn evaluated(&self) -> usize {
+        self.evaluated
+    }
+
+    /// The key of the last item read, when the read has a limit (which is when it is kept).
+    pub(crate) fn last_read_key(&self) -> Option<Key> {
+        if self.last_key.is_empty() {
+            return None;
+        }
+        self.table.as_ref()?.decode_key(&self.last_key).ok()
+    }
+
     /// Reads the rest of the items into a [`Page`].
     pub fn into_page(mut self) -> Result<Page> {
         let items = self.by_ref().collect::<Result<Vec<Item>>>()?;

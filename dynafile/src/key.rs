@@ -435,6 +435,24 @@ pub(crate) fn prefix_successor(prefix: &[u8]) -> Option<Vec<u8>> {
     None
 }
 
+/// A key as messages show it: `PK = "USER#42", SK = "PROFILE"`.
+pub(crate) fn describe_key(schema: &KeySchema, key: &Key) -> String {
+    let show = |value: &Value| match value {
+        Value::S(s) => format!("{s:?}"),
+        Value::N(n) => n.to_string(),
+        Value::B(bytes) => {
+            let hex: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
+            format!("0x{hex}")
+        }
+        other => format!("{other:?}"),
+    };
+    let mut text = format!("{} = {}", schema.partition_key.name, show(&key.partition));
+    if let (Some(attribute), Some(sort)) = (&schema.sort_key, &key.sort) {
+        text.push_str(&format!(", {} = {}", attribute.name, show(sort)));
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

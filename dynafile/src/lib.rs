@@ -89,6 +89,7 @@ pub use key::{
     SortCondition,
 };
 pub use number::{Number, NumberError};
+pub use partiql::{ExecuteStatement, SelectItems, StatementOutput};
 pub use query::Query;
 pub use scan::{MAX_SEGMENTS, Scan};
 pub use serde_item::{from_item, from_value, to_item, to_value};

@@ -101,6 +101,8 @@ pub struct WriteOptions {
     pub return_old_on_condition_failure: bool,
     condition: Option<String>,
     placeholders: Placeholders,
+    /// A condition built as an AST (by the PartiQL layer), checked with the parsed one.
+    pub(crate) condition_ast: Option<Condition>,
 }
 
 impl WriteOptions {
@@ -156,7 +158,10 @@ impl WriteOptions {
             .map(|text| parse_condition(ExpressionKind::Condition, text, &mut resolver))
             .transpose()?;
         resolver.finish()?;
-        Ok(condition)
+        Ok(match (condition, self.condition_ast.clone()) {
+            (Some(parsed), Some(built)) => Some(Condition::And(Box::new(parsed), Box::new(built))),
+            (parsed, built) => parsed.or(built),
+        })
     }
 }
 

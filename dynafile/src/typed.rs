@@ -16,7 +16,7 @@ use serde::de::DeserializeOwned;
 use crate::error::{Error, Result, ValidationError};
 use crate::item::Item;
 use crate::items::Items;
-use crate::key::{IntoKey, Key, KeyAttribute, KeySchema, KeyType};
+use crate::key::{IntoKey, Key, KeyAttribute, KeySchema, KeyType, describe_key};
 use crate::query::Query;
 use crate::scan::Scan;
 use crate::storage::Durability;
@@ -244,24 +244,6 @@ fn type_name<T: ?Sized>() -> &'static str {
     let plain = full.split('<').next().unwrap_or(full);
     let start = plain.rfind("::").map_or(0, |at| at + 2);
     &full[start..]
-}
-
-/// A typed item's key as messages show it: `PK = "USER#42", SK = "PROFILE"`.
-fn describe_key(schema: &KeySchema, key: &Key) -> String {
-    let show = |value: &Value| match value {
-        Value::S(s) => format!("{s:?}"),
-        Value::N(n) => n.to_string(),
-        Value::B(bytes) => {
-            let hex: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
-            format!("0x{hex}")
-        }
-        other => format!("{other:?}"),
-    };
-    let mut text = format!("{} = {}", schema.partition_key.name, show(&key.partition));
-    if let (Some(attribute), Some(sort)) = (&schema.sort_key, &key.sort) {
-        text.push_str(&format!(", {} = {}", attribute.name, show(sort)));
-    }
-    text
 }
 
 /// The item `value` is stored as: its serde form, its key attributes and its entity.

@@ -4,8 +4,8 @@ use crate::error::{Error, Result};
 use std::sync::Arc;
 
 use crate::expr::{
-    ExpressionKind, Placeholders, Projection, Resolver, Update, UpdateResult, apply_update,
-    parse_condition, parse_update,
+    Condition, ExpressionKind, Placeholders, Projection, Resolver, Update, UpdateResult,
+    apply_update, parse_condition, parse_update,
 };
 use crate::item::Item;
 use crate::key::{Key, KeySchema, encode_key};
@@ -72,6 +72,9 @@ pub struct UpdateItem {
     durability: Option<Durability>,
     /// A check of the typed API on the item as it was and as updated, under the commit lock.
     typed_check: Option<TypedCheck>,
+    /// Update actions and a condition given as ASTs (by the PartiQL layer) instead of
+    /// expression text.
+    built: Option<(Update, Option<Condition>)>,
 }
 
 /// See [`UpdateItem::check_typed`].
@@ -89,6 +92,7 @@ impl UpdateItem {
             old_on_condition_failure: false,
             durability: None,
             typed_check: None,
+            built: None,
         }
     }
 
@@ -101,6 +105,18 @@ impl UpdateItem {
 
     pub(crate) fn key_schema(&self) -> &KeySchema {
         self.db.key_schema()
+    }
+
+    /// An update whose actions and condition are ASTs, with no expression text.
+    pub(crate) fn built(
+        db: Dynafile,
+        key: Key,
+        update: Update,
+        condition: Option<Condition>,
+    ) -> UpdateItem {
+        let mut item = UpdateItem::new(db, Ok(key), String::new());
+        item.built = Some((update, condition));
+        item
     }
 
     /// Updates only when this condition expression holds for the item as stored (a missing
@@ -144,19 +160,25 @@ impl UpdateItem {
 
     /// Runs the update; returns what [`UpdateItem::return_values`] asked for (`None` for
     /// [`ReturnValues::None`], and when the asked attributes do not exist).
-    pub fn execute(self) -> Result<Option<Item>> {
+    pub fn execute(mut self) -> Result<Option<Item>> {
         let key = self.key?;
         let table = &self.db.table;
         let schema = table.schema();
         let encoded = encode_key(schema, &key)?;
-        let mut resolver = Resolver::new(&self.placeholders);
-        let update = parse_update(&self.update, &mut resolver)?;
-        let condition = self
-            .condition
-            .as_deref()
-            .map(|text| parse_condition(ExpressionKind::Condition, text, &mut resolver))
-            .transpose()?;
-        resolver.finish()?;
+        let (update, condition) = match self.built.take() {
+            Some(built) => built,
+            None => {
+                let mut resolver = Resolver::new(&self.placeholders);
+                let update = parse_update(&self.update, &mut resolver)?;
+                let condition = self
+                    .condition
+                    .as_deref()
+                    .map(|text| parse_condition(ExpressionKind::Condition, text, &mut resolver))
+                    .transpose()?;
+                resolver.finish()?;
+                (update, condition)
+            }
+        };
         let durability = self.durability.unwrap_or(table.durability);
         table.commit_changes(durability, |latest| {
             let old = table.get(latest, &encoded)?;

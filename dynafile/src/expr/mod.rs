@@ -24,6 +24,7 @@ pub(crate) use eval::{evaluate, resolve};
 pub(crate) use parse::{
     ExpressionKind, parse_condition, parse_key_condition, parse_projection, parse_update,
 };
+pub(crate) use print::path_text;
 #[cfg(test)]
 pub(crate) use print::{print_condition, print_update};
 pub(crate) use projection::Projection;

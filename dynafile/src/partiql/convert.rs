@@ -48,11 +48,6 @@ pub(crate) struct Converter {
 }
 
 impl Converter {
-    /// How many `?` parameters the converted expressions hold.
-    pub(crate) fn parameter_count(&self) -> usize {
-        self.parameters
-    }
-
     /// Converts one expression.
     pub(crate) fn expr(&mut self, expr: sql::Expr) -> Result<Expr> {
         with_stack(|| self.expr_with_stack(expr))

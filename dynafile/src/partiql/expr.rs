@@ -132,7 +132,8 @@ impl Function {
 pub(crate) enum Expr {
     /// An attribute path.
     Path(Path),
-    /// A literal scalar or set: `S`, `N` (exact), `BOOL`, `NULL`, `SS` or `NS`.
+    /// A literal scalar or set: `S`, `N` (exact), `BOOL`, `NULL`, `SS` or `NS`; once `?`
+    /// parameters are bound, any value.
     Literal(Value),
     /// A `?` parameter, numbered from 0 in order of appearance in the statement.
     Parameter(usize),
@@ -221,14 +222,23 @@ fn write_string(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Result {
     write!(f, "'{}'", text.replace('\'', "''"))
 }
 
-fn write_list(f: &mut fmt::Formatter<'_>, items: &[Expr]) -> fmt::Result {
-    for (position, item) in items.iter().enumerate() {
+/// Writes each of `items` with `write`, separated by commas.
+fn write_joined<T>(
+    f: &mut fmt::Formatter<'_>,
+    items: impl IntoIterator<Item = T>,
+    mut write: impl FnMut(&mut fmt::Formatter<'_>, T) -> fmt::Result,
+) -> fmt::Result {
+    for (position, item) in items.into_iter().enumerate() {
         if position > 0 {
             f.write_str(", ")?;
         }
-        write!(f, "{item}")?;
+        write(f, item)?;
     }
     Ok(())
+}
+
+fn write_list(f: &mut fmt::Formatter<'_>, items: &[Expr]) -> fmt::Result {
+    write_joined(f, items, |f, item| write!(f, "{item}"))
 }
 
 impl fmt::Display for Path {
@@ -275,13 +285,10 @@ impl fmt::Display for Expr {
             }
             Expr::Map(entries) => {
                 f.write_str("{")?;
-                for (position, (key, value)) in entries.iter().enumerate() {
-                    if position > 0 {
-                        f.write_str(", ")?;
-                    }
+                write_joined(f, entries, |f, (key, value)| {
                     write_string(f, key)?;
-                    write!(f, ": {value}")?;
-                }
+                    write!(f, ": {value}")
+                })?;
                 f.write_str("}")
             }
             Expr::Compare { left, op, right } => write!(f, "({left} {op} {right})"),
@@ -328,25 +335,29 @@ fn write_literal(f: &mut fmt::Formatter<'_>, value: &Value) -> fmt::Result {
         Value::Null => f.write_str("null"),
         Value::Ss(strings) => {
             f.write_str("<<")?;
-            for (position, text) in strings.iter().enumerate() {
-                if position > 0 {
-                    f.write_str(", ")?;
-                }
-                write_string(f, text)?;
-            }
+            write_joined(f, strings, |f, text| write_string(f, text))?;
             f.write_str(">>")
         }
         Value::Ns(numbers) => {
             f.write_str("<<")?;
-            for (position, number) in numbers.iter().enumerate() {
-                if position > 0 {
-                    f.write_str(", ")?;
-                }
-                write!(f, "{number}")?;
-            }
+            write_joined(f, numbers, |f, number| write!(f, "{number}"))?;
             f.write_str(">>")
         }
-        // Literals are only the types above; anything else prints as its debug form.
+        Value::L(items) => {
+            f.write_str("[")?;
+            write_joined(f, items, write_literal)?;
+            f.write_str("]")
+        }
+        Value::M(map) => {
+            f.write_str("{")?;
+            write_joined(f, map, |f, (key, value)| {
+                write_string(f, key)?;
+                f.write_str(": ")?;
+                write_literal(f, value)
+            })?;
+            f.write_str("}")
+        }
+        // PartiQL has no literal for binaries and binary sets (bound `?` values).
         other => write!(f, "{other:?}"),
     }
 }

@@ -1,23 +1,22 @@
-//! PartiQL statements, DynamoDB's SQL-like language: parsing into dynafile's own statement
-//! model.
+//! PartiQL statements, DynamoDB's SQL-like language.
 //!
-//! sqlparser reads the text in a PartiQL dialect ([`dialect`]); [`parse`] turns its AST into a
-//! small statement model whose expressions ([`expr`], converted in [`convert`]) keep no
-//! sqlparser type, ready to be planned as a query or a scan and translated into the table's
-//! calls.
-
-#![allow(
-    dead_code,
-    unused_imports,
-    reason = "the executor that plans and runs parsed statements comes next; until then only tests call the parser"
-)]
+//! sqlparser reads the text in a PartiQL dialect ([`dialect`]); [`parse`] (and [`select`])
+//! turn its AST into a small statement model whose expressions ([`expr`], converted in
+//! [`convert`]) keep no sqlparser type. [`translate`] binds the `?` parameters and folds the
+//! expressions into dynafile's expression AST, [`plan`] decides between a query and a scan
+//! (and checks keys, tables and `ORDER BY`), and [`exec`] runs the plan through the table's
+//! calls: `Dynafile::execute`.
 
 mod convert;
 mod dialect;
+mod exec;
 mod expr;
 mod parse;
+mod plan;
+mod select;
+mod translate;
 
 #[cfg(test)]
 mod tests;
 
-pub(crate) use parse::parse;
+pub use exec::{ExecuteStatement, SelectItems, StatementOutput};

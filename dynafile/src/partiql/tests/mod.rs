@@ -5,7 +5,7 @@ mod accepted;
 mod rejected;
 mod robustness;
 
-use super::parse;
+use super::parse::parse;
 use crate::error::Error;
 
 /// The canonical text of the statement `text` parses into, or the error's text.

@@ -1,0 +1,411 @@
+//! Running PartiQL statements: [`Dynafile::execute`] parses, binds and plans a statement,
+//! then runs its plan through the table's own calls (queries, scans, conditional puts,
+//! updates and deletes), whose evaluator decides every condition.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use super::parse::{Statement, parse};
+use super::plan::{Plan, Read, Write, plan};
+use super::translate::bind;
+use crate::error::{Error, Result};
+use crate::expr::{self, Condition, evaluate};
+use crate::item::Item;
+use crate::items::Items;
+use crate::key::{Key, describe_key};
+use crate::table::{Dynafile, WriteOptions};
+use crate::value::Value;
+
+/// What a statement returns ([`Dynafile::execute`]).
+///
+/// Not `#[must_use]`: a write's output is often nothing worth reading.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum StatementOutput {
+    /// A SELECT's items, streamed as they are read.
+    Items(SelectItems),
+    /// What an INSERT, UPDATE or DELETE returns: the item its `RETURNING` clause asks for;
+    /// `None` without one, or when there is no such item (a DELETE of a missing item, an
+    /// UPDATE that returns only modified attributes when none were there before).
+    Written(Option<Item>),
+    /// What EXPLAIN returns: the statement's plan as one JSON object, with `kind` (`query`,
+    /// `scan`, `insert`, `update` or `delete`), `table`, `index` (always `null`: tables have
+    /// no indexes yet), `key_condition`, `filter`, `projection`, `order` and `limit` for a
+    /// SELECT, and `key`, `update`, `condition` and `returning` for the writes.
+    Plan(serde_json::Value),
+}
+
+/// The items of a SELECT, in the order it reads them: a query's in sort key order (one
+/// partition after another for `IN`, in the order written), a scan's in table order.
+///
+/// With `LIMIT n` (an extension: DynamoDB's PartiQL statement has none, its
+/// `ExecuteStatement` takes a `Limit`), at most `n` items are *read*, counted before the
+/// filter as DynamoDB's `Limit` counts them, and [`SelectItems::last_evaluated_key`] tells
+/// where the read stopped when more items may remain.
+#[must_use = "iterators do nothing unless consumed"]
+pub struct SelectItems {
+    db: Dynafile,
+    read: Arc<Read>,
+    /// The partitions still to query; empty for a scan.
+    pending: VecDeque<Value>,
+    /// The read in progress (boxed: it is large, and this type is moved around).
+    current: Option<Box<Items>>,
+    evaluated: usize,
+    last_evaluated_key: Option<Key>,
+    done: bool,
+}
+
+/// One PartiQL statement with its parameters and, for a SELECT, where to resume (DynamoDB's
+/// `ExecuteStatement` request), built by [`Dynafile::execute_statement`] and run by
+/// [`ExecuteStatement::execute`].
+///
+/// ```
+/// use dynafile::{item, Dynafile, KeyType, StatementOutput};
+/// # let dir = tempfile::tempdir()?;
+/// # let db = Dynafile::builder(dir.path().join("log")).partition_key("PK", KeyType::S).sort_key("SK", KeyType::N).open()?;
+/// for at in 1..=5 {
+///     db.put_item(&item! { "PK" => "device#1", "SK" => at })?;
+/// }
+/// let mut pages = Vec::new();
+/// let mut start = None;
+/// loop {
+///     let StatementOutput::Items(mut page) = db
+///         .execute_statement("SELECT SK FROM log WHERE PK = ? LIMIT 2")
+///         .param("device#1")
+///         .start_after(start)
+///         .execute()?
+///     else {
+///         unreachable!("a SELECT returns items");
+///     };
+///     pages.push(page.by_ref().collect::<Result<Vec<_>, _>>()?.len());
+///     start = page.last_evaluated_key().cloned();
+///     if start.is_none() {
+///         break;
+///     }
+/// }
+/// assert_eq!(pages, [2, 2, 1]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+#[must_use = "a statement does nothing until executed"]
+pub struct ExecuteStatement {
+    db: Dynafile,
+    statement: String,
+    params: Vec<Value>,
+    start_after: Option<Key>,
+}
+
+impl ExecuteStatement {
+    /// Adds the value of the next `?` parameter.
+    pub fn param(mut self, value: impl Into<Value>) -> ExecuteStatement {
+        self.params.push(value.into());
+        self
+    }
+
+    /// Adds the values of the next `?` parameters, in order.
+    pub fn params(mut self, values: impl IntoIterator<Item = Value>) -> ExecuteStatement {
+        self.params.extend(values);
+        self
+    }
+
+    /// Resumes a SELECT after this key: the [`SelectItems::last_evaluated_key`] of the run
+    /// before, with the same statement; `None` starts at the beginning. Other statements
+    /// refuse a start key.
+    pub fn start_after(mut self, key: impl Into<Option<Key>>) -> ExecuteStatement {
+        self.start_after = key.into();
+        self
+    }
+
+    /// Runs the statement (see [`Dynafile::execute`]).
+    pub fn execute(self) -> Result<StatementOutput> {
+        let db = &self.db;
+        let statement = bind(parse(&self.statement)?, self.params)?;
+        let schema = db.key_schema();
+        let plan = match statement {
+            Statement::Explain(inner) => {
+                let plan = plan(*inner, db.name(), schema)?;
+                return Ok(StatementOutput::Plan(plan.explain(schema)));
+            }
+            statement => plan(statement, db.name(), schema)?,
+        };
+        match (plan, self.start_after) {
+            (Plan::Read(read), start_after) => {
+                SelectItems::new(db.clone(), read, start_after).map(StatementOutput::Items)
+            }
+            (Plan::Write(_), Some(_)) => {
+                Err(Error::validation("only a SELECT resumes after a start key"))
+            }
+            (Plan::Write(write), None) => db.write_item(write),
+        }
+    }
+}
+
+impl Dynafile {
+    /// A PartiQL statement to run with parameters and a start key; [`Dynafile::execute`]
+    /// and [`Dynafile::execute_with`] are its short forms.
+    pub fn execute_statement(&self, statement: impl Into<String>) -> ExecuteStatement {
+        ExecuteStatement {
+            db: self.clone(),
+            statement: statement.into(),
+            params: Vec::new(),
+            start_after: None,
+        }
+    }
+
+    /// Runs one PartiQL statement, as DynamoDB's `ExecuteStatement` does: `SELECT`,
+    /// `INSERT`, `UPDATE`, `DELETE`, or `EXPLAIN` of one of them.
+    ///
+    /// A SELECT whose WHERE clause gives the partition key with `=` or `IN` is a query, with
+    /// a sort key condition (`=`, `<`, `<=`, `>`, `>=`, `BETWEEN`, `begins_with`) as its key
+    /// condition; any other SELECT is a scan. `ORDER BY` takes only the sort key of a query.
+    /// `INSERT` writes a new item and fails with [`Error::DuplicateItem`] when its key is
+    /// taken. `UPDATE` and `DELETE` name the item's full key in their WHERE clause; what else
+    /// it says is their condition ([`Error::ConditionalCheckFailed`] when it is false). As
+    /// in DynamoDB, an UPDATE of a missing item fails its condition check, and a DELETE of a
+    /// missing item succeeds, deleting nothing.
+    ///
+    /// A statement that does not parse is [`Error::Parse`] (with [`Error::excerpt`]); one
+    /// that asks for what PartiQL for DynamoDB does not have, or names another table, is
+    /// [`Error::Validation`].
+    ///
+    /// ```
+    /// use dynafile::{item, Dynafile, KeyType, StatementOutput};
+    /// # let dir = tempfile::tempdir()?;
+    /// let db = Dynafile::builder(dir.path().join("shop"))
+    ///     .partition_key("PK", KeyType::S)
+    ///     .sort_key("SK", KeyType::S)
+    ///     .open()?;
+    /// db.execute("INSERT INTO shop VALUE {'PK': 'user#1', 'SK': 'order#1', 'total': 30}")?;
+    /// db.execute("UPDATE shop SET total = total + 5 WHERE PK = 'user#1' AND SK = 'order#1'")?;
+    /// let StatementOutput::Items(items) = db.execute("SELECT total FROM shop WHERE PK = 'user#1'")? else {
+    ///     unreachable!("a SELECT returns items");
+    /// };
+    /// assert_eq!(items.collect::<Result<Vec<_>, _>>()?, vec![item! { "total" => 35 }]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn execute(&self, statement: &str) -> Result<StatementOutput> {
+        self.execute_with(statement, std::iter::empty())
+    }
+
+    /// [`Dynafile::execute`] with values for the statement's `?` parameters, in order of
+    /// appearance; there must be as many values as parameters.
+    ///
+    /// ```
+    /// use dynafile::{item, Dynafile, KeyType, StatementOutput, Value};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let db = Dynafile::builder(dir.path().join("shop")).partition_key("PK", KeyType::S).open()?;
+    /// db.execute_with("INSERT INTO shop VALUE {'PK': ?, 'tags': ?}", [
+    ///     Value::from("user#1"),
+    ///     Value::L(vec!["new".into()]),
+    /// ])?;
+    /// let returned = db.execute_with("DELETE FROM shop WHERE PK = ? RETURNING ALL OLD *", ["user#1".into()])?;
+    /// assert!(matches!(returned, StatementOutput::Written(Some(item)) if item["tags"] == Value::L(vec!["new".into()])));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn execute_with(
+        &self,
+        statement: &str,
+        params: impl IntoIterator<Item = Value>,
+    ) -> Result<StatementOutput> {
+        self.execute_statement(statement).params(params).execute()
+    }
+
+    /// Runs an INSERT, UPDATE or DELETE through the table's conditional writes.
+    fn write_item(&self, write: Write) -> Result<StatementOutput> {
+        let schema = self.key_schema();
+        let partition_key = expr::Path(vec![expr::PathElement::Name(
+            schema.partition_key.name.clone(),
+        )]);
+        match write {
+            Write::Insert { item, key, .. } => {
+                let mut options = WriteOptions::new();
+                options.condition_ast = Some(Condition::NotExists(partition_key));
+                match self.put_item_with(&item, options) {
+                    Err(Error::ConditionalCheckFailed { .. }) => Err(Error::DuplicateItem {
+                        key: describe_key(schema, &key),
+                    }),
+                    written => written.map(|_| StatementOutput::Written(None)),
+                }
+            }
+            Write::Update {
+                key,
+                update,
+                condition,
+                returning,
+                ..
+            } => {
+                let exists = Condition::Exists(partition_key);
+                let condition = match condition {
+                    Some(rest) => Condition::And(Box::new(exists), Box::new(rest)),
+                    None => exists,
+                };
+                crate::update_item::UpdateItem::built(self.clone(), key, update, Some(condition))
+                    .return_values(returning)
+                    .execute()
+                    .map(StatementOutput::Written)
+            }
+            Write::Delete {
+                key,
+                condition,
+                return_old,
+                ..
+            } => {
+                let mut options = WriteOptions::new();
+                options.return_old = return_old;
+                options.condition_ast = condition.map(|rest| {
+                    Condition::Or(
+                        Box::new(Condition::NotExists(partition_key)),
+                        Box::new(rest),
+                    )
+                });
+                self.delete_item_with(key, options)
+                    .map(StatementOutput::Written)
+            }
+        }
+    }
+}
+
+impl SelectItems {
+    fn new(db: Dynafile, read: Read, start_after: Option<Key>) -> Result<SelectItems> {
+        let read = Arc::new(read);
+        let mut items = SelectItems {
+            db,
+            pending: read.partitions.clone().unwrap_or_default().into(),
+            read,
+            current: None,
+            evaluated: 0,
+            last_evaluated_key: None,
+            done: false,
+        };
+        if items.read.partitions.is_none() {
+            items.current = Some(Box::new(items.start_scan(start_after)?));
+            return Ok(items);
+        }
+        if let Some(start) = &start_after {
+            // Resume in the start key's partition: the ones before it were read.
+            let Some(index) = items.pending.iter().position(|p| *p == start.partition) else {
+                return Err(Error::validation(
+                    "the start key is not in a partition the statement queries",
+                ));
+            };
+            items.pending.drain(..index);
+        }
+        // Errors in the key condition show now, not at the first item.
+        items.open_next(start_after)?;
+        Ok(items)
+    }
+
+    /// Where the read stopped: the key of the last item read when the `LIMIT` stopped it
+    /// before the end, else `None`. Meaningful once the iterator is exhausted; pass it to
+    /// [`ExecuteStatement::start_after`] to read on.
+    #[must_use]
+    pub fn last_evaluated_key(&self) -> Option<&Key> {
+        self.last_evaluated_key.as_ref()
+    }
+
+    fn remaining_limit(&self) -> Option<usize> {
+        self.read
+            .limit
+            .map(|limit| limit.saturating_sub(self.evaluated))
+    }
+
+    fn filter_predicate(&self) -> Option<impl Fn(&Item) -> bool + Send + Sync + 'static> {
+        let condition = self.read.filter.clone().map(Arc::new)?;
+        Some(move |item: &Item| evaluate(&condition, item))
+    }
+
+    fn start_scan(&self, start_after: Option<Key>) -> Result<Items> {
+        let mut scan = self.db.scan().start_after(start_after);
+        if let Some(limit) = self.read.limit {
+            scan = scan.limit(limit);
+        }
+        if let Some(filter) = self.filter_predicate() {
+            scan = scan.filter(filter);
+        }
+        scan.iter()
+    }
+
+    /// Starts the query of the next pending partition (after `start_after` in it); false
+    /// when none is left.
+    fn open_next(&mut self, start_after: Option<Key>) -> Result<bool> {
+        let Some(partition) = self.pending.pop_front() else {
+            return Ok(false);
+        };
+        let mut query = self.db.query(partition).start_after(start_after);
+        if let Some(sort) = &self.read.sort {
+            query = query.sort_key(sort.clone());
+        }
+        if self.read.descending {
+            query = query.reverse();
+        }
+        if let Some(limit) = self.remaining_limit() {
+            query = query.limit(limit);
+        }
+        if let Some(filter) = self.filter_predicate() {
+            query = query.filter(filter);
+        }
+        self.current = Some(Box::new(query.iter()?));
+        Ok(true)
+    }
+
+    fn step(&mut self) -> Result<Option<Item>> {
+        loop {
+            let Some(current) = &mut self.current else {
+                return Ok(None);
+            };
+            if let Some(item) = current.next().transpose()? {
+                return Ok(Some(match &self.read.projection {
+                    Some(projection) => projection.apply(&item),
+                    None => item,
+                }));
+            }
+            self.evaluated += current.evaluated();
+            if let Some(key) = current.last_evaluated_key() {
+                self.last_evaluated_key = Some(key);
+                return Ok(None);
+            }
+            let last_read = current.last_read_key();
+            if self.remaining_limit() == Some(0) {
+                // The limit is used up at the end of a partition: the next read resumes
+                // after its last item, in the next partition.
+                if !self.pending.is_empty() {
+                    self.last_evaluated_key = last_read;
+                }
+                return Ok(None);
+            }
+            self.current = None;
+            if !self.open_next(None)? {
+                return Ok(None);
+            }
+        }
+    }
+}
+
+impl Iterator for SelectItems {
+    type Item = Result<Item>;
+
+    fn next(&mut self) -> Option<Result<Item>> {
+        if self.done {
+            return None;
+        }
+        let next = self.step();
+        if !matches!(next, Ok(Some(_))) {
+            self.done = true;
+            self.current = None;
+        }
+        next.transpose()
+    }
+}
+
+impl std::iter::FusedIterator for SelectItems {}
+
+impl std::fmt::Debug for SelectItems {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SelectItems")
+            .field("pending", &self.pending.len())
+            .field("evaluated", &self.evaluated)
+            .field("last_evaluated_key", &self.last_evaluated_key)
+            .field("done", &self.done)
+            .finish_non_exhaustive()
+    }
+}

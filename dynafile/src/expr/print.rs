@@ -3,7 +3,9 @@
 
 use std::fmt::Write;
 
-use super::{Comparator, Condition, Operand, Path, PathElement, Placeholders, SetValue, Update};
+use super::{
+    Comparator, Condition, Operand, Path, PathElement, Placeholders, Projection, SetValue, Update,
+};
 use super::{UpdateAction, lex::Symbol};
 
 /// A path as written without placeholders: `a.b[2]`.
@@ -66,6 +68,19 @@ pub(crate) fn print_update(update: &Update) -> (String, Placeholders) {
                 printer.value(value);
             }
         }
+    }
+    (printer.text, printer.placeholders)
+}
+
+/// Prints a projection expression; unusual names become placeholders.
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) fn print_projection(projection: &Projection) -> (String, Placeholders) {
+    let mut printer = Printer::default();
+    for (i, path) in projection.paths.iter().enumerate() {
+        if i > 0 {
+            printer.text.push_str(", ");
+        }
+        printer.path(path);
     }
     (printer.text, printer.placeholders)
 }

@@ -20,4 +20,6 @@ mod parse;
 #[cfg(test)]
 mod tests;
 
+#[cfg(feature = "fuzzing")]
+pub(crate) use parse::Statement;
 pub(crate) use parse::parse;

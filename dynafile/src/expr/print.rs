@@ -173,6 +173,13 @@ impl Printer {
                 self.operand(descriptor);
                 self.text.push(')');
             }
+            // `x in y` (the extension) parses to `Contains(y, x)` with any operand as `y`;
+            // `contains(..)` takes a path first, so other operands print in that form.
+            Condition::Contains(container, element) if !matches!(container, Operand::Path(_)) => {
+                self.operand(element);
+                self.text.push_str(" IN ");
+                self.operand(container);
+            }
             Condition::BeginsWith(value, prefix) | Condition::Contains(value, prefix) => {
                 self.text
                     .push_str(if matches!(condition, Condition::BeginsWith(..)) {

@@ -265,3 +265,18 @@ fn printed_projection_quotes_unusual_names() {
         .into()
     );
 }
+
+/// `ip in 10.8` is the extension's membership test (`Contains(10.8, ip)`); it printed as
+/// `contains(:v0, ip)`, which does not parse, as `contains` takes a path first.
+#[test]
+fn membership_with_a_value_container_prints_in_the_in_form() {
+    let condition = Condition::Contains(
+        Operand::Value(Value::from(108)),
+        Operand::Path(Path(vec![PathElement::Name("ip".to_owned())])),
+    );
+    let (text, placeholders) = print_condition(&condition);
+    assert_eq!(text, "ip IN :v0");
+    let mut resolver = Resolver::new(&placeholders);
+    let parsed = parse_condition(ExpressionKind::Filter, &text, &mut resolver);
+    assert_eq!(parsed.ok(), Some(condition));
+}

@@ -406,10 +406,9 @@ impl Number {
         let signed = unzigzag(raw_mantissa);
         let exponent = i64::try_from(unzigzag(raw_exponent)).ok()?;
         let number = Number::from_parts(signed < 0, signed.unsigned_abs(), exponent).ok()?;
-        // Only canonical encodings are accepted, so equal numbers have equal bytes.
-        if number.mantissa != signed.unsigned_abs()
-            || (number.mantissa != 0 && i64::from(number.exponent) != exponent)
-        {
+        // Only canonical encodings are accepted, so equal numbers have equal bytes (zero's
+        // exponent is 0 too).
+        if number.mantissa != signed.unsigned_abs() || i64::from(number.exponent) != exponent {
             return None;
         }
         Some((number, used_mantissa + used_exponent))
@@ -843,6 +842,12 @@ mod tests {
         let mut bytes = vec![20];
         write_varint_u128(&mut bytes, zigzag(i128::from(i64::MIN)));
         assert_eq!(Number::decode_compact(&bytes), None);
+    }
+
+    #[test]
+    fn compact_decoding_refuses_zero_with_an_exponent() {
+        assert_eq!(Number::decode_compact(&[0, 0]), Some((Number::ZERO, 2)));
+        assert_eq!(Number::decode_compact(&[0, 45]), None);
     }
 
     #[test]

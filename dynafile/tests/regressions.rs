@@ -208,3 +208,19 @@ fn sort_key_number_with_a_leading_zero_digit_is_corruption() -> dynafile::Result
     assert!(matches!(scanned, Err(Error::Corrupt { .. })), "{scanned:?}");
     Ok(())
 }
+
+/// Found by the `number` fuzz target: the compact number decoder read zero with any exponent
+/// (`00 2d` as 0, whose encoding is `00 00`), another number with several stored forms. Zero
+/// is now read only with exponent 0; another form is corruption.
+#[test]
+fn stored_zero_with_an_exponent_is_corruption() -> dynafile::Result<()> {
+    let dir = tempfile::tempdir().unwrap();
+    let table = table_with_rewritten_put(dir.path(), |_, value| {
+        assert_eq!(*value, STORED_N_5);
+        value.truncate(4);
+        value.extend([0x00, 0x2d]);
+    })?;
+    let db = dynafile::Dynafile::open(&table)?;
+    assert!(matches!(db.get_item(("p", 1)), Err(Error::Corrupt { .. })));
+    Ok(())
+}

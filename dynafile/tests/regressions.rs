@@ -153,25 +153,32 @@ fn walkdir(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 /// compact zigzag varints of mantissa 5 and exponent 0.
 const STORED_N_5: [u8; 6] = [1, 1, b'n', 1, 10, 0];
 
+/// Stores `number` (compact bytes) as the value of `n` and checks that reading the item is
+/// `Error::Corrupt`.
+fn assert_stored_number_is_corruption(number: &[u8]) -> dynafile::Result<()> {
+    let dir = tempfile::tempdir().unwrap();
+    let table = table_with_rewritten_put(dir.path(), |_, value| {
+        assert_eq!(*value, STORED_N_5);
+        value.truncate(4);
+        value.extend_from_slice(number);
+    })?;
+    let db = dynafile::Dynafile::open(&table)?;
+    let read = db.get_item(("p", 1));
+    assert!(matches!(read, Err(Error::Corrupt { .. })), "{read:?}");
+    Ok(())
+}
+
 /// Found by the `item_decode` fuzz target: a stored number whose exponent was near
 /// `i64::MAX` panicked with "attempt to add with overflow" in `Number`'s normalization (and
-/// wrapped around in release builds). Cause: the compact decoder passes any `i64` exponent,
+/// wrapped around in release builds). Here mantissa 10 (zigzag 20) and exponent `i64::MAX`
+/// (zigzag `u64::MAX - 1`). Cause: the compact decoder passes any `i64` exponent,
 /// and normalizing added to it unchecked. It now saturates, and such a number is out of
 /// range: the item is `Error::Corrupt`.
 #[test]
 fn stored_number_with_an_exponent_near_i64_max_is_corruption() -> dynafile::Result<()> {
-    let dir = tempfile::tempdir().unwrap();
-    let table = table_with_rewritten_put(dir.path(), |_, value| {
-        assert_eq!(*value, STORED_N_5);
-        // Mantissa 10 (zigzag 20), exponent i64::MAX (zigzag u64::MAX - 1).
-        value.truncate(4);
-        value.extend([
-            20, 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01,
-        ]);
-    })?;
-    let db = dynafile::Dynafile::open(&table)?;
-    assert!(matches!(db.get_item(("p", 1)), Err(Error::Corrupt { .. })));
-    Ok(())
+    assert_stored_number_is_corruption(&[
+        20, 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01,
+    ])
 }
 
 /// Found by the `number` fuzz target: the compact number decoder took overlong varints
@@ -179,15 +186,7 @@ fn stored_number_with_an_exponent_near_i64_max_is_corruption() -> dynafile::Resu
 /// canonical encodings are read. It now takes only the shortest form; another is corruption.
 #[test]
 fn stored_number_with_an_overlong_varint_is_corruption() -> dynafile::Result<()> {
-    let dir = tempfile::tempdir().unwrap();
-    let table = table_with_rewritten_put(dir.path(), |_, value| {
-        assert_eq!(*value, STORED_N_5);
-        value.truncate(4);
-        value.extend([0x8a, 0x00, 0x00]);
-    })?;
-    let db = dynafile::Dynafile::open(&table)?;
-    assert!(matches!(db.get_item(("p", 1)), Err(Error::Corrupt { .. })));
-    Ok(())
+    assert_stored_number_is_corruption(&[0x8a, 0x00, 0x00])
 }
 
 /// Found by the `key_decode` fuzz target: the ordered encoding of a number sort key was read
@@ -204,7 +203,8 @@ fn sort_key_number_with_a_leading_zero_digit_is_corruption() -> dynafile::Result
         key.extend([3, 131, 1, 2, 0]);
     })?;
     let db = dynafile::Dynafile::open(&table)?;
-    let scanned: dynafile::Result<Vec<dynafile::Item>> = db.scan().iter().and_then(|i| i.collect());
+    let scanned: dynafile::Result<Vec<dynafile::Item>> =
+        db.scan().iter().and_then(|items| items.collect());
     assert!(matches!(scanned, Err(Error::Corrupt { .. })), "{scanned:?}");
     Ok(())
 }
@@ -214,13 +214,5 @@ fn sort_key_number_with_a_leading_zero_digit_is_corruption() -> dynafile::Result
 /// is now read only with exponent 0; another form is corruption.
 #[test]
 fn stored_zero_with_an_exponent_is_corruption() -> dynafile::Result<()> {
-    let dir = tempfile::tempdir().unwrap();
-    let table = table_with_rewritten_put(dir.path(), |_, value| {
-        assert_eq!(*value, STORED_N_5);
-        value.truncate(4);
-        value.extend([0x00, 0x2d]);
-    })?;
-    let db = dynafile::Dynafile::open(&table)?;
-    assert!(matches!(db.get_item(("p", 1)), Err(Error::Corrupt { .. })));
-    Ok(())
+    assert_stored_number_is_corruption(&[0x00, 0x2d])
 }

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::sync::LazyLock;
 
 use dynafile::{Error, Item, Result, item};
-use dynafile_fuzz::{Damage, Template, builder, scan_all, scratch_dir};
+use dynafile_fuzz::{Damage, Template, builder, damaged_copy, scan_all};
 use libfuzzer_sys::fuzz_target;
 
 struct Fixture {
@@ -66,13 +66,10 @@ fn assert_corrupt_in<T: std::fmt::Debug>(result: &Result<T>, file: &std::path::P
 
 fuzz_target!(|data: &[u8]| {
     let fixture = &*FIXTURE;
-    let Some(damage) = Damage::from_input(data, fixture.bytes.len()) else {
+    let Some((dir, damage)) = damaged_copy(&fixture.template, &fixture.file, &fixture.bytes, data)
+    else {
         return;
     };
-    let dir = scratch_dir();
-    fixture
-        .template
-        .write(dir.path(), &fixture.file, &damage.apply(&fixture.bytes));
     let damaged = dir.path().join(&fixture.file);
     let db = builder(dir.path())
         .open()

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::sync::LazyLock;
 
 use dynafile::{Error, Item, item};
-use dynafile_fuzz::{Damage, Template, builder, scan_all, scratch_dir};
+use dynafile_fuzz::{Damage, Template, builder, damaged_copy, scan_all};
 use libfuzzer_sys::fuzz_target;
 
 enum Change {
@@ -123,13 +123,11 @@ fn sorted(items: Vec<Item>) -> Vec<Item> {
 
 fuzz_target!(|data: &[u8]| {
     let fixture = &*FIXTURE;
-    let Some(damage) = Damage::from_input(data, fixture.bytes.len()) else {
+    let Some((dir, damage)) =
+        damaged_copy(&fixture.template, &fixture.segment, &fixture.bytes, data)
+    else {
         return;
     };
-    let dir = scratch_dir();
-    fixture
-        .template
-        .write(dir.path(), &fixture.segment, &damage.apply(&fixture.bytes));
     let data_end = *fixture.record_ends.last().expect("records");
     let opened = builder(dir.path()).open();
     let whole = |len: usize| {

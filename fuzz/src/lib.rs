@@ -120,6 +120,20 @@ impl Damage {
     }
 }
 
+/// A fresh copy of `template` for one input, with the file at `path` (whose bytes are
+/// `bytes`) damaged as `data` asks; `None` when `data` asks for nothing.
+pub fn damaged_copy(
+    template: &Template,
+    path: &Path,
+    bytes: &[u8],
+    data: &[u8],
+) -> Option<(tempfile::TempDir, Damage)> {
+    let damage = Damage::from_input(data, bytes.len())?;
+    let dir = scratch_dir();
+    template.write(dir.path(), path, &damage.apply(bytes));
+    Some((dir, damage))
+}
+
 /// The builder the storage targets' tables use: string keys, small blocks (so that a file
 /// has many), a memory table large enough that nothing is checkpointed unless asked.
 pub fn builder(dir: &Path) -> dynafile::Builder {

@@ -20,13 +20,13 @@ fn check_one(number: &Number) {
     let ordered = encode_ordered(number);
     assert_eq!(
         decode_ordered(&ordered),
-        Some((number.clone(), ordered.len())),
+        Some((*number, ordered.len())),
         "{text}"
     );
     let compact = encode_compact(number);
     assert_eq!(
         decode_compact(&compact),
-        Some((number.clone(), compact.len())),
+        Some((*number, compact.len())),
         "{text}"
     );
 }

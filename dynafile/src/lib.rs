@@ -109,3 +109,8 @@ pub use dynafile_derive::DynaItem;
 
 #[doc(hidden)]
 pub use typed::private as __private;
+
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+#[path = "fuzzing.rs"]
+pub mod __fuzz;

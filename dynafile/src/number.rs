@@ -71,16 +71,18 @@ impl Number {
         if mantissa == 0 {
             return Ok(Number::ZERO);
         }
+        // Saturating: a decoder may pass any `i64`, and every value near its ends is out of
+        // range anyway.
         let mut exponent = exponent;
         while mantissa.is_multiple_of(10) {
             mantissa /= 10;
-            exponent += 1;
+            exponent = exponent.saturating_add(1);
         }
         let digits = digit_count(mantissa);
         if digits > MAX_DIGITS {
             return Err(NumberError::TooManyDigits);
         }
-        let scientific = exponent + i64::from(digits) - 1;
+        let scientific = exponent.saturating_add(i64::from(digits) - 1);
         if scientific > MAX_SCIENTIFIC_EXPONENT {
             return Err(NumberError::Overflow);
         }
@@ -362,6 +364,10 @@ impl Number {
         let mut mantissa: u128 = 0;
         for (digits, &byte) in (0u32..).zip(rest) {
             let value = flip(byte);
+            // Canonical input only: the first digit is not a zero (digit byte 1).
+            if digits == 0 && value == 1 {
+                return None;
+            }
             if value == 0 {
                 if digits == 0 {
                     return None;
@@ -400,10 +406,9 @@ impl Number {
         let signed = unzigzag(raw_mantissa);
         let exponent = i64::try_from(unzigzag(raw_exponent)).ok()?;
         let number = Number::from_parts(signed < 0, signed.unsigned_abs(), exponent).ok()?;
-        // Only canonical encodings are accepted, so equal numbers have equal bytes.
-        if number.mantissa != signed.unsigned_abs()
-            || (number.mantissa != 0 && i64::from(number.exponent) != exponent)
-        {
+        // Only canonical encodings are accepted, so equal numbers have equal bytes (zero's
+        // exponent is 0 too).
+        if number.mantissa != signed.unsigned_abs() || i64::from(number.exponent) != exponent {
             return None;
         }
         Some((number, used_mantissa + used_exponent))
@@ -430,11 +435,20 @@ fn write_varint_u128(out: &mut Vec<u8>, mut value: u128) {
     out.push(value as u8);
 }
 
+/// Reads a LEB128 varint; only the shortest encoding of a value is accepted (no trailing
+/// zero groups, no bits beyond 128), so that equal numbers have equal bytes.
 fn read_varint_u128(bytes: &[u8]) -> Option<(u128, usize)> {
     let mut value: u128 = 0;
     for (index, &byte) in bytes.iter().enumerate().take(19) {
+        // The 19th group holds the top 2 of 128 bits.
+        if index == 18 && byte > 0x03 {
+            return None;
+        }
         value |= u128::from(byte & 0x7f) << (7 * index);
         if byte & 0x80 == 0 {
+            if byte == 0 && index > 0 {
+                return None;
+            }
             return Some((value, index + 1));
         }
     }
@@ -817,5 +831,42 @@ mod tests {
             None,
             "trailing zero digit is not canonical"
         );
+    }
+
+    #[test]
+    fn compact_decoding_refuses_exponents_out_of_range_without_overflow() {
+        // Mantissa 10 (zigzag 20), exponent i64::MAX (zigzag u64::MAX - 1).
+        let mut bytes = vec![20];
+        write_varint_u128(&mut bytes, zigzag(i128::from(i64::MAX)));
+        assert_eq!(Number::decode_compact(&bytes), None);
+        let mut bytes = vec![20];
+        write_varint_u128(&mut bytes, zigzag(i128::from(i64::MIN)));
+        assert_eq!(Number::decode_compact(&bytes), None);
+    }
+
+    #[test]
+    fn compact_decoding_refuses_zero_with_an_exponent() {
+        assert_eq!(Number::decode_compact(&[0, 0]), Some((Number::ZERO, 2)));
+        assert_eq!(Number::decode_compact(&[0, 45]), None);
+    }
+
+    #[test]
+    fn compact_decoding_refuses_overlong_varints() {
+        assert_eq!(Number::decode_compact(&[78, 0]), Some((n("39"), 2)));
+        assert_eq!(Number::decode_compact(&[0xce, 0, 0]), None);
+        assert_eq!(Number::decode_compact(&[78, 0x80, 0]), None);
+        let mut too_wide = vec![0xff; 18];
+        too_wide.extend([0x04, 0]);
+        assert_eq!(Number::decode_compact(&too_wide), None);
+    }
+
+    #[test]
+    fn ordered_decoding_refuses_a_leading_zero_digit() {
+        let mut canonical = Vec::new();
+        n("13e-126").encode_ordered(&mut canonical);
+        assert_eq!(canonical, [3, 5, 2, 4, 0]);
+        assert_eq!(Number::decode_ordered(&canonical), Some((n("13e-126"), 5)));
+        assert_eq!(Number::decode_ordered(&[3, 6, 1, 2, 4, 0]), None);
+        assert_eq!(Number::decode_ordered(&[1, !6, !1, !2, !4, !0]), None);
     }
 }

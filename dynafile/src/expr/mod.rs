@@ -25,8 +25,8 @@ pub(crate) use parse::{
     ExpressionKind, parse_condition, parse_key_condition, parse_projection, parse_update,
 };
 pub(crate) use print::path_text;
-#[cfg(test)]
-pub(crate) use print::{print_condition, print_update};
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) use print::{print_condition, print_projection, print_update};
 pub(crate) use projection::Projection;
 pub(crate) use update::{UpdateResult, apply_update};
 

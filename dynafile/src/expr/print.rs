@@ -3,7 +3,9 @@
 
 use std::fmt::Write;
 
-use super::{Comparator, Condition, Operand, Path, PathElement, Placeholders, SetValue, Update};
+use super::{
+    Comparator, Condition, Operand, Path, PathElement, Placeholders, Projection, SetValue, Update,
+};
 use super::{UpdateAction, lex::Symbol};
 
 /// A path as written without placeholders: `a.b[2]`.
@@ -66,6 +68,19 @@ pub(crate) fn print_update(update: &Update) -> (String, Placeholders) {
                 printer.value(value);
             }
         }
+    }
+    (printer.text, printer.placeholders)
+}
+
+/// Prints a projection expression; unusual names become placeholders.
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) fn print_projection(projection: &Projection) -> (String, Placeholders) {
+    let mut printer = Printer::default();
+    for (i, path) in projection.paths.iter().enumerate() {
+        if i > 0 {
+            printer.text.push_str(", ");
+        }
+        printer.path(path);
     }
     (printer.text, printer.placeholders)
 }
@@ -157,6 +172,13 @@ impl Printer {
                 self.text.push_str(", ");
                 self.operand(descriptor);
                 self.text.push(')');
+            }
+            // `x in y` (the extension) parses to `Contains(y, x)` with any operand as `y`;
+            // `contains(..)` takes a path first, so other operands print in that form.
+            Condition::Contains(container, element) if !matches!(container, Operand::Path(_)) => {
+                self.operand(element);
+                self.text.push_str(" IN ");
+                self.operand(container);
             }
             Condition::BeginsWith(value, prefix) | Condition::Contains(value, prefix) => {
                 self.text

@@ -20,3 +20,5 @@ mod translate;
 mod tests;
 
 pub use exec::{ExecuteStatement, SelectItems, StatementOutput};
+#[cfg(feature = "fuzzing")]
+pub(crate) use parse::{Statement, parse};

@@ -217,3 +217,66 @@ proptest! {
         prop_assert!(resolver.finish().is_ok());
     }
 }
+
+fn distinct_paths_strategy() -> impl Strategy<Value = Vec<Path>> {
+    prop::collection::vec(path_strategy(), 1..5).prop_map(|paths| {
+        // A projection's paths may not overlap: keep each one that overlaps none before it.
+        let mut kept: Vec<Path> = Vec::new();
+        for path in paths {
+            if !kept.iter().any(|k| k.overlaps(&path) || path.overlaps(k)) {
+                kept.push(path);
+            }
+        }
+        kept
+    })
+}
+
+proptest! {
+    #[test]
+    fn printed_projections_parse_back_to_the_same_ast(paths in distinct_paths_strategy()) {
+        let projection = Projection::new(paths);
+        let (text, placeholders) = print_projection(&projection);
+        let mut resolver = Resolver::new(&placeholders);
+        let parsed = parse_projection(&text, &mut resolver);
+        prop_assert!(parsed.is_ok(), "{text}: {parsed:?}");
+        prop_assert_eq!(parsed.unwrap(), projection, "{}", text);
+        prop_assert!(resolver.finish().is_ok());
+    }
+}
+
+#[test]
+fn printed_projection_quotes_unusual_names() {
+    let projection = Projection::new(vec![
+        Path(vec![PathElement::Name("a".to_owned())]),
+        Path(vec![
+            PathElement::Name("with space".to_owned()),
+            PathElement::Index(2),
+            PathElement::Name("and".to_owned()),
+        ]),
+    ]);
+    let (text, placeholders) = print_projection(&projection);
+    assert_eq!(text, "a, #n0[2].#n1");
+    assert_eq!(
+        placeholders.names,
+        [
+            ("#n0".to_owned(), "with space".to_owned()),
+            ("#n1".to_owned(), "and".to_owned()),
+        ]
+        .into()
+    );
+}
+
+/// `ip in 10.8` is the extension's membership test (`Contains(10.8, ip)`); it printed as
+/// `contains(:v0, ip)`, which does not parse, as `contains` takes a path first.
+#[test]
+fn membership_with_a_value_container_prints_in_the_in_form() {
+    let condition = Condition::Contains(
+        Operand::Value(Value::from(108)),
+        Operand::Path(Path(vec![PathElement::Name("ip".to_owned())])),
+    );
+    let (text, placeholders) = print_condition(&condition);
+    assert_eq!(text, "ip IN :v0");
+    let mut resolver = Resolver::new(&placeholders);
+    let parsed = parse_condition(ExpressionKind::Filter, &text, &mut resolver);
+    assert_eq!(parsed.ok(), Some(condition));
+}

@@ -36,7 +36,7 @@ pub struct SystemRun {
     /// Its figures.
     pub figures: Figures,
     /// Items each scan returned, checked to be the same for every system.
-    pub scan_matches: usize,
+    pub scan_matches: u64,
 }
 
 /// The filter of `scan_filter`: `age < 10`.
@@ -496,7 +496,7 @@ impl Runner<'_> {
         let mut matches = None;
         let start = Instant::now();
         for _ in 0..self.plan.scans {
-            let found = session.scan(&filter)?.len();
+            let found = session.scan(&filter)?;
             ensure!(
                 matches.is_none_or(|m| m == found),
                 "two scans returned {matches:?} and {found} items"

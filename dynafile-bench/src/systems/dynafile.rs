@@ -100,13 +100,13 @@ impl Session for DynafileSession {
         Ok(query.into_iter().collect::<dynafile::Result<Vec<Item>>>()?)
     }
 
-    fn scan(&mut self, filter: &ItemFilter) -> Result<Vec<Item>> {
+    fn scan(&mut self, filter: &ItemFilter) -> Result<u64> {
         let filter = Arc::clone(filter);
-        Ok(self
-            .db
-            .scan()
-            .filter(move |item| filter(item))
-            .into_iter()
-            .collect::<dynafile::Result<Vec<Item>>>()?)
+        let mut kept = 0;
+        for item in self.db.scan().filter(move |item| filter(item)) {
+            item?;
+            kept += 1;
+        }
+        Ok(kept)
     }
 }

@@ -83,8 +83,10 @@ pub trait Session: Send {
     /// Runs a query and returns its items, decoded, in order.
     fn query(&mut self, query: Query<'_>) -> Result<Vec<Item>>;
 
-    /// Reads every item of the table, decodes it and returns those `filter` keeps.
-    fn scan(&mut self, filter: &ItemFilter) -> Result<Vec<Item>>;
+    /// Reads every item of the table, decodes it, and counts those `filter` keeps. The items
+    /// are dropped as they are read, not collected, so that the run's peak memory is the
+    /// systems' own, not a vector of results that grows with the table.
+    fn scan(&mut self, filter: &ItemFilter) -> Result<u64>;
 }
 
 /// The systems the bench knows.

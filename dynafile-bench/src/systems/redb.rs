@@ -160,17 +160,17 @@ impl Session for RedbSession {
         }
     }
 
-    fn scan(&mut self, filter: &ItemFilter) -> Result<Vec<Item>> {
+    fn scan(&mut self, filter: &ItemFilter) -> Result<u64> {
         let transaction = self.db.begin_read()?;
         let table = transaction.open_table(TABLE)?;
-        let mut items = Vec::new();
+        let mut kept = 0;
         for entry in table.iter()? {
             let (_key, value) = entry?;
             let item = Item::from_bytes(value.value())?;
             if filter(&item) {
-                items.push(item);
+                kept += 1;
             }
         }
-        Ok(items)
+        Ok(kept)
     }
 }

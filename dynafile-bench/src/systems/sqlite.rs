@@ -118,16 +118,28 @@ impl SqliteSession {
         params: impl rusqlite::Params,
         mut keep: impl FnMut(&Item) -> bool,
     ) -> Result<Vec<Item>> {
-        let mut statement = self.conn.prepare_cached(sql)?;
-        let mut rows = statement.query(params)?;
         let mut items = Vec::new();
-        while let Some(row) = rows.next()? {
-            let item = Item::from_bytes(row.get_ref(0)?.as_blob()?)?;
+        self.each(sql, params, |item| {
             if keep(&item) {
                 items.push(item);
             }
-        }
+        })?;
         Ok(items)
+    }
+
+    /// Runs `sql` and hands each row's decoded item to `visit`.
+    fn each(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        mut visit: impl FnMut(Item),
+    ) -> Result<()> {
+        let mut statement = self.conn.prepare_cached(sql)?;
+        let mut rows = statement.query(params)?;
+        while let Some(row) = rows.next()? {
+            visit(Item::from_bytes(row.get_ref(0)?.as_blob()?)?);
+        }
+        Ok(())
     }
 }
 
@@ -195,7 +207,13 @@ impl Session for SqliteSession {
         }
     }
 
-    fn scan(&mut self, filter: &ItemFilter) -> Result<Vec<Item>> {
-        self.items(SCAN, [], |item| filter(item))
+    fn scan(&mut self, filter: &ItemFilter) -> Result<u64> {
+        let mut kept = 0;
+        self.each(SCAN, [], |item| {
+            if filter(&item) {
+                kept += 1;
+            }
+        })?;
+        Ok(kept)
     }
 }

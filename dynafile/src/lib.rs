@@ -71,6 +71,7 @@ mod query;
 mod scan;
 mod serde_item;
 mod storage;
+mod stream;
 mod table;
 mod transact;
 mod typed;
@@ -93,6 +94,10 @@ pub use query::Query;
 pub use scan::{MAX_SEGMENTS, Scan};
 pub use serde_item::{from_item, from_value, to_item, to_value};
 pub use storage::{CheckReport, Durability, Problem};
+pub use stream::{
+    DEFAULT_SUBSCRIPTION_CAPACITY, EventKind, EventOrigin, Retention, StreamEvent, StreamView,
+    Subscription,
+};
 pub use table::{Dynafile, GetOptions, WriteOptions};
 pub use transact::{MAX_TRANSACT_ITEMS, MAX_TRANSACT_SIZE, TransactWrite, TransactWriteItem};
 pub use typed::{

@@ -216,6 +216,17 @@ impl crate::Dynafile {
     /// [`Error::StreamTrimmed`](crate::Error::StreamTrimmed) naming the oldest sequence
     /// number kept when retention removed `sequence`.
     pub fn stream_from(&self, sequence: u64) -> crate::Result<Subscription> {
+        self.stream_from_with_capacity(sequence, DEFAULT_SUBSCRIPTION_CAPACITY)
+    }
+
+    /// [`Dynafile::stream_from`] with a live buffer of `capacity` events (at least 1). Such a
+    /// subscription never lags: what overflows its buffer is read back from the stream's
+    /// segments.
+    pub fn stream_from_with_capacity(
+        &self,
+        sequence: u64,
+        capacity: usize,
+    ) -> crate::Result<Subscription> {
         let streams = &self.table.streams;
         let Some(view) = streams.durable_view() else {
             return Err(crate::Error::validation(
@@ -227,11 +238,6 @@ impl crate::Dynafile {
             Some(oldest) if sequence == 0 => oldest,
             _ => sequence,
         };
-        Subscription::durable(
-            Arc::clone(streams),
-            view,
-            DEFAULT_SUBSCRIPTION_CAPACITY,
-            from,
-        )
+        Subscription::durable(Arc::clone(streams), view, capacity, from)
     }
 }

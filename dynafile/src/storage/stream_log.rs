@@ -69,6 +69,8 @@ pub(crate) struct StreamLog {
     last_record: Option<(u64, u64)>,
     retention: RetentionLimits,
     segment_bytes: u64,
+    /// Bytes of every segment kept, so that trimming looks at the segments it removes only.
+    total_bytes: u64,
     /// Set when a write failed midway: the stream then refuses every append.
     failure: Option<String>,
 }
@@ -136,8 +138,10 @@ impl StreamLog {
                 file
             }
         };
+        let total_bytes = segments.iter().map(|s| s.bytes).sum();
         let mut log = StreamLog {
             dir: dir.to_owned(),
+            total_bytes,
             segments,
             file,
             last_record: None,
@@ -215,6 +219,7 @@ impl StreamLog {
             return Err(error);
         }
         segment.bytes = offset + record.len() as u64;
+        self.total_bytes += record.len() as u64;
         self.last_record = Some((seq, offset));
         self.trim()
     }
@@ -237,6 +242,7 @@ impl StreamLog {
                 .set_len(offset)
                 .and_then(|()| self.file.sync_all())
                 .map_err(|e| Error::io(&segment.path, e))?;
+            self.total_bytes -= segment.bytes - offset;
             segment.bytes = offset;
         }
         self.last_record = None;
@@ -245,6 +251,7 @@ impl StreamLog {
 
     fn rotate(&mut self, from_seq: u64, now: u64) -> Result<()> {
         let (info, file) = create_segment(&self.dir, from_seq, now)?;
+        self.total_bytes += info.bytes;
         self.segments.push(info);
         self.file = file;
         self.last_record = None;
@@ -255,7 +262,6 @@ impl StreamLog {
     /// stays. Costs one file removal per trimmed segment.
     fn trim(&mut self) -> Result<()> {
         let now = now_ms();
-        let mut total: u64 = self.segments.iter().map(|s| s.bytes).sum();
         let mut trimmed = 0;
         while trimmed + 1 < self.segments.len() {
             let oldest = &self.segments[trimmed];
@@ -263,12 +269,15 @@ impl StreamLog {
             let too_old = self.retention.max_age.is_some_and(|age| {
                 now.saturating_sub(closed_ms) > u64::try_from(age.as_millis()).unwrap_or(u64::MAX)
             });
-            let too_big = self.retention.max_bytes.is_some_and(|bound| total > bound);
+            let too_big = self
+                .retention
+                .max_bytes
+                .is_some_and(|bound| self.total_bytes > bound);
             if !too_old && !too_big {
                 break;
             }
             std::fs::remove_file(&oldest.path).map_err(|e| Error::io(&oldest.path, e))?;
-            total -= oldest.bytes;
+            self.total_bytes -= oldest.bytes;
             trimmed += 1;
         }
         if trimmed > 0 {
@@ -507,6 +516,7 @@ mod tests {
             log.append(seq, 0, &[0; 60]).unwrap();
         }
         let total: u64 = log.segments.iter().map(|s| s.bytes).sum();
+        assert_eq!(log.total_bytes, total);
         assert!(total <= 200 + 100, "{total}");
         assert_eq!(log.oldest_seq(), log.segments[0].from_seq);
         assert!(log.oldest_seq() > 1);

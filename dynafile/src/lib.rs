@@ -43,6 +43,11 @@
 //! condition checks all or nothing, each with its own condition; [`Dynafile::transact_get`]
 //! reads up to 100 items from one snapshot.
 //!
+//! Change streams follow DynamoDB Streams: [`Dynafile::subscribe`] yields every later
+//! commit's INSERT, MODIFY and REMOVE events ([`StreamEvent`]) in commit order, and a table
+//! created with a durable stream ([`Builder::stream`]) replays them with
+//! [`Dynafile::stream_from`], after a restart too, within its [`Retention`].
+//!
 //! Writes are durable when they return ([`Durability::Immediate`], the default; concurrent
 //! writers share log syncs) or within a short interval ([`Durability::Buffered`]). A
 //! [`Dynafile`] is a cheap, cloneable handle for many threads; readers never wait for

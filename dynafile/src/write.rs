@@ -52,7 +52,8 @@ impl ItemChange {
 }
 
 /// What a table maintains on each write besides its items. Nothing yet: secondary indexes
-/// and change streams will set these when the table has them.
+/// will set these when the table has them. (Change streams need old images only while they
+/// are active, which `Table::needs_old_images` asks them.)
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct WriteHooks {
     /// Whether each commit reads the old image of every item it changes.

@@ -6,7 +6,8 @@
 //! queues them as pending. Once the commit has succeeded (synced, under
 //! `Durability::Immediate`), [`Streams::release`] hands every pending commit up to its
 //! sequence number to the subscriptions, in commit order: a failed commit's events are never
-//! handed out. A commit that fails before taking its sequence number leaves pending events
+//! handed out. (A `Durability::Buffered` commit is released once visible, and with it any
+//! earlier commit still waiting for its sync.) A commit that fails before taking its sequence number leaves pending events
 //! that the next commit, which takes the same number, replaces.
 
 use std::collections::VecDeque;

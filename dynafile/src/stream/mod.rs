@@ -241,3 +241,32 @@ impl crate::Dynafile {
         Subscription::durable(Arc::clone(streams), view, capacity, from)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{Dynafile, KeyType, Retention, StreamView};
+
+    /// Writes derive events only while a subscription exists or the table has a durable
+    /// stream.
+    #[test]
+    fn streams_are_active_only_while_someone_reads_them() -> crate::Result<()> {
+        let dir = tempfile::tempdir().map_err(|e| crate::Error::io("tempdir", e))?;
+        let db = Dynafile::builder(dir.path().join("plain"))
+            .partition_key("PK", KeyType::S)
+            .open()?;
+        assert!(!db.table.streams.active());
+        let first = db.subscribe(StreamView::KeysOnly);
+        let second = db.subscribe(StreamView::NewImage);
+        assert!(db.table.streams.active());
+        drop(first);
+        assert!(db.table.streams.active());
+        drop(second);
+        assert!(!db.table.streams.active());
+        let durable = Dynafile::builder(dir.path().join("durable"))
+            .partition_key("PK", KeyType::S)
+            .stream(StreamView::KeysOnly, Retention::default())
+            .open()?;
+        assert!(durable.table.streams.active());
+        Ok(())
+    }
+}

@@ -10,18 +10,17 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use common::{scan_all, string_table, tempdir};
-use dynafile::{Error, EventKind, Item, Key, Result, StreamView, item};
+use dynafile::{
+    Dynafile, Error, EventKind, Item, Key, KeyType, Result, Retention, StreamEvent, StreamView,
+    Subscription, Value, item,
+};
 
 const WRITERS: usize = 8;
 const WRITES_PER_WRITER: usize = 150;
 
-#[test]
-fn eight_writers_one_subscriber_see_every_commit_in_order() -> Result<()> {
-    let dir = tempdir();
-    let db = string_table(dir.path())?;
-    let mut events = db.subscribe_with_capacity(StreamView::NewAndOldImages, 1 << 20);
-    let done = Arc::new(AtomicBool::new(false));
-    let writers: Vec<_> = (0..WRITERS)
+/// Runs `WRITERS` threads of puts, updates and deletes over shared keys.
+fn spawn_writers(db: &Dynafile) -> Vec<std::thread::JoinHandle<Result<()>>> {
+    (0..WRITERS)
         .map(|writer| {
             let db = db.clone();
             std::thread::spawn(move || -> Result<()> {
@@ -43,9 +42,17 @@ fn eight_writers_one_subscriber_see_every_commit_in_order() -> Result<()> {
                 Ok(())
             })
         })
-        .collect();
+        .collect()
+}
+
+/// Reads `events` on a thread until the writers are done and nothing more comes.
+fn read_until_done(
+    mut events: Subscription,
+    writers: Vec<std::thread::JoinHandle<Result<()>>>,
+) -> Result<Vec<StreamEvent>> {
+    let done = Arc::new(AtomicBool::new(false));
     let reader_done = Arc::clone(&done);
-    let reader = std::thread::spawn(move || -> Result<Vec<dynafile::StreamEvent>> {
+    let reader = std::thread::spawn(move || -> Result<Vec<StreamEvent>> {
         let mut seen = Vec::new();
         loop {
             match events.recv_timeout(Duration::from_millis(100))? {
@@ -59,13 +66,16 @@ fn eight_writers_one_subscriber_see_every_commit_in_order() -> Result<()> {
         writer.join().expect("writer thread")?;
     }
     done.store(true, Ordering::Release);
-    let seen = reader.join().expect("reader thread")?;
+    reader.join().expect("reader thread")
+}
 
-    // Strictly increasing sequence numbers (one event per commit here), and each event's old
-    // image is what the events before it left: the events are in commit order.
+/// Checks that `seen` is in commit order with strictly increasing sequence numbers (one
+/// event per commit here), each event's old image being what the events before it left, and
+/// that the events rebuild the table exactly.
+fn check_rebuilds(db: &Dynafile, seen: &[StreamEvent]) -> Result<()> {
     let mut model: BTreeMap<String, Item> = BTreeMap::new();
     let mut last_sequence = 0;
-    for event in &seen {
+    for event in seen {
         assert!(
             event.sequence > last_sequence,
             "{} after {last_sequence}",
@@ -74,7 +84,7 @@ fn eight_writers_one_subscriber_see_every_commit_in_order() -> Result<()> {
         assert_eq!(event.index, 0);
         last_sequence = event.sequence;
         let sort = match &event.keys.sort {
-            Some(dynafile::Value::S(sort)) => sort.clone(),
+            Some(Value::S(sort)) => sort.clone(),
             other => panic!("unexpected sort key {other:?}"),
         };
         assert_eq!(event.old_image.as_ref(), model.get(&sort), "{event:?}");
@@ -90,9 +100,37 @@ fn eight_writers_one_subscriber_see_every_commit_in_order() -> Result<()> {
         };
     }
     let rebuilt: Vec<Item> = model.into_values().collect();
-    assert_eq!(rebuilt, scan_all(&db)?);
+    assert_eq!(rebuilt, scan_all(db)?);
     assert!(!seen.is_empty());
     Ok(())
+}
+
+#[test]
+fn eight_writers_one_subscriber_see_every_commit_in_order() -> Result<()> {
+    let dir = tempdir();
+    let db = string_table(dir.path())?;
+    let events = db.subscribe_with_capacity(StreamView::NewAndOldImages, 1 << 20);
+    let seen = read_until_done(events, spawn_writers(&db))?;
+    check_rebuilds(&db, &seen)
+}
+
+/// A durable subscription started while writers run replays the stream, takes over live
+/// events without a gap or a repeat, and reads back from the segments whatever overflows its
+/// tiny buffer.
+#[test]
+fn a_durable_subscription_started_among_eight_writers_misses_nothing() -> Result<()> {
+    let dir = tempdir();
+    let db = Dynafile::builder(dir.path().join("db"))
+        .partition_key("PK", KeyType::S)
+        .sort_key("SK", KeyType::S)
+        .stream(StreamView::NewAndOldImages, Retention::default())
+        .open()?;
+    let writers = spawn_writers(&db);
+    std::thread::sleep(Duration::from_millis(30));
+    let events = db.stream_from_with_capacity(0, 8)?;
+    let seen = read_until_done(events, writers)?;
+    assert_eq!(seen[0].sequence, 1);
+    check_rebuilds(&db, &seen)
 }
 
 #[test]

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::item::Item;
 use crate::key::Key;
+use crate::table::Dynafile;
 
 pub(crate) use hub::{RawEvent, Streams};
 pub use subscription::Subscription;
@@ -181,7 +182,7 @@ impl StreamSpec {
 /// The default number of events a subscription buffers before it lags.
 pub const DEFAULT_SUBSCRIPTION_CAPACITY: usize = 4096;
 
-impl crate::Dynafile {
+impl Dynafile {
     /// Subscribes to the table's changes from now on: every later commit's events, in
     /// commit order, with the images `view` keeps. The subscription buffers up to
     /// [`DEFAULT_SUBSCRIPTION_CAPACITY`] events (see [`Subscription`] for what happens past

@@ -230,3 +230,41 @@ fn retention_by_age_trims_segments_older_than_it() -> Result<()> {
     ));
     Ok(())
 }
+
+#[test]
+fn a_damaged_record_is_an_error_not_the_end_of_the_stream() -> Result<()> {
+    let dir = tempdir();
+    let path = dir.path().join("db");
+    let db = open_streamed(&path, StreamView::NewImage, Retention::bytes(1 << 20))?;
+    // Segments of 256 KiB: 300 items of 1 KB fill more than one.
+    for i in 0..300 {
+        db.put_item(&filler(i))?;
+    }
+    drop(db);
+    let first = path.join("stream").join(format!("{:020}.seg", 1));
+    let mut bytes = std::fs::read(&first).map_err(|e| Error::Io {
+        path: first.clone(),
+        source: e,
+    })?;
+    bytes[5000] ^= 0xff;
+    std::fs::write(&first, &bytes).map_err(|e| Error::Io {
+        path: first.clone(),
+        source: e,
+    })?;
+    let db = Dynafile::open(&path)?;
+    let mut events = db.stream_from(0)?;
+    let result = loop {
+        match events.recv_timeout(Duration::from_millis(200)) {
+            Ok(Some(_)) => {}
+            other => break other,
+        }
+    };
+    match result {
+        Err(Error::Corrupt { file, reason, .. }) => {
+            assert_eq!(file, first);
+            assert_eq!(reason, "a stream record fails its checksum");
+        }
+        other => panic!("expected Corrupt, got {other:?}"),
+    }
+    Ok(())
+}

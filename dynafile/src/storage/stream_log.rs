@@ -377,11 +377,14 @@ pub(crate) struct SegmentScan {
     pub records: Vec<(StreamRecord, u64)>,
     /// Offset after the last whole record.
     pub valid_len: u64,
+    /// Whether bytes follow the last whole record (a record cut short or failing its
+    /// checksum): the torn tail of the last segment, damage anywhere else.
+    pub torn: bool,
 }
 
-/// Reads every whole record of a segment. A record cut short or failing its checksum ends
-/// the data: only the last segment can have one (a write a crash cut), and reopening
-/// truncates it there.
+/// Reads every whole record of a segment. A record cut short, or failing its checksum as
+/// the segment's last, ends the data: only the last segment can have one (a write a crash
+/// cut), and reopening truncates it there. A bad record that others follow is damage.
 pub(crate) fn scan_segment(path: &Path) -> Result<SegmentScan> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let header: &[u8; HEADER_LEN] = bytes
@@ -416,6 +419,14 @@ pub(crate) fn scan_segment(path: &Path) -> Result<SegmentScan> {
             break;
         };
         if length < 16 || crc32c::crc32c(payload) != crc {
+            if start + length < bytes.len() {
+                // Records follow: not a write a crash cut, but damage.
+                return Err(Error::corrupt(
+                    path,
+                    Some(pos as u64),
+                    "a stream record fails its checksum",
+                ));
+            }
             break;
         }
         let seq = u64_at(payload, 0);
@@ -442,6 +453,7 @@ pub(crate) fn scan_segment(path: &Path) -> Result<SegmentScan> {
     Ok(SegmentScan {
         records,
         valid_len: pos as u64,
+        torn: pos < bytes.len(),
     })
 }
 

@@ -168,6 +168,14 @@ impl Subscription {
                 break;
             };
             match scan_segment(&path) {
+                // Only the last segment can end in a record being written.
+                Ok(scan) if scan.torn && !replay.segments.is_empty() => {
+                    return Err(Error::corrupt(
+                        &path,
+                        Some(scan.valid_len),
+                        "a stream record is cut short or fails its checksum",
+                    ));
+                }
                 Ok(scan) => replay.records = scan.records.into_iter().map(|(r, _)| r).collect(),
                 Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
                     // Retention removed the segment while it was being read.

@@ -158,6 +158,16 @@ impl StreamLog {
         self.segments.first().map_or(0, |s| s.from_seq)
     }
 
+    /// How many segments are kept.
+    pub(crate) fn segment_count(&self) -> usize {
+        self.segments.len()
+    }
+
+    /// The bytes of every segment kept.
+    pub(crate) fn total_bytes(&self) -> u64 {
+        self.total_bytes
+    }
+
     /// The segments that cover `from_seq` and after, oldest first.
     pub(crate) fn segments_from(&self, from_seq: u64) -> Vec<PathBuf> {
         let start = self

@@ -408,6 +408,16 @@ impl Streams {
             .map(|durable| lock(&durable.log).oldest_seq())
     }
 
+    /// The durable stream's segments: how many and their bytes (none without one).
+    pub(crate) fn files(&self) -> crate::info::FileGroup {
+        self.durable
+            .as_ref()
+            .map_or_else(crate::info::FileGroup::default, |durable| {
+                let log = lock(&durable.log);
+                crate::info::FileGroup::new(log.segment_count(), log.total_bytes())
+            })
+    }
+
     /// The durable stream's directory.
     pub(crate) fn durable_dir(&self) -> Option<&Path> {
         self.durable.as_ref().map(|d| d.dir.as_path())

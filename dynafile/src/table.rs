@@ -415,17 +415,19 @@ impl Dynafile {
     }
 
     /// Reads every file of the table and verifies every checksum, the order of keys, and that
-    /// every stored item decodes. Problems are listed in the report, not returned as errors.
+    /// every stored item decodes (the durable stream's segments too). Problems are listed in the report, not returned as errors.
     pub fn check(&self) -> Result<CheckReport> {
         let table = &self.table;
-        table.store.check(&|key, value| {
+        let mut report = table.store.check(&|key, value| {
             if decode_key(&table.meta.key_schema, key).is_none() {
                 return Some("a key does not decode under the table's key schema".to_owned());
             }
             decode_item(value)
                 .err()
                 .map(|e| format!("malformed item at byte {}: {}", e.offset, e.reason))
-        })
+        })?;
+        table.streams.check(&mut report.problems);
+        Ok(report)
     }
 
     /// Writes the recent changes held in memory to the partition files now (this also

@@ -171,6 +171,7 @@ fn retention_by_size_trims_the_oldest_events() -> Result<()> {
     let mut events = db.stream_from(oldest)?;
     let sequences: Vec<u64> = drain(&mut events)?.into_iter().map(|e| e.0).collect();
     assert_eq!(sequences, (oldest..=200).collect::<Vec<u64>>());
+    assert!(db.check()?.is_ok());
     // What is kept stays near the bound: whole segments of a quarter of it.
     let kept: u64 = std::fs::read_dir(path.join("stream"))
         .map_err(|e| Error::Io {
@@ -252,6 +253,13 @@ fn a_damaged_record_is_an_error_not_the_end_of_the_stream() -> Result<()> {
         source: e,
     })?;
     let db = Dynafile::open(&path)?;
+    let report = db.check()?;
+    assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
+    assert_eq!(report.problems[0].file, first);
+    assert_eq!(
+        report.problems[0].reason,
+        "a stream record fails its checksum"
+    );
     let mut events = db.stream_from(0)?;
     let result = loop {
         match events.recv_timeout(Duration::from_millis(200)) {

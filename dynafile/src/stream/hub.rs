@@ -19,7 +19,9 @@ use std::time::Duration;
 use crate::encoding::{read_varint, write_varint};
 use crate::error::{Error, Result};
 use crate::key::KeySchema;
-use crate::storage::{RetentionLimits, SEGMENT_BYTES, StreamLog, lock, now_ms};
+use crate::storage::{
+    Problem, RetentionLimits, SEGMENT_BYTES, StreamLog, lock, now_ms, scan_segment,
+};
 use crate::stream::{EventKind, EventOrigin, StreamSpec, StreamView};
 
 /// The directory of the durable stream's segments.
@@ -416,6 +418,40 @@ impl Streams {
                 let log = lock(&durable.log);
                 crate::info::FileGroup::new(log.segment_count(), log.total_bytes())
             })
+    }
+
+    /// Reads every segment of the durable stream, adding what is wrong to `problems`: a
+    /// damaged or cut record (the last segment may end in one a crash cut, which reopening
+    /// removes), and a record whose events do not decode.
+    pub(crate) fn check(&self, problems: &mut Vec<Problem>) {
+        let Some(durable) = &self.durable else {
+            return;
+        };
+        let segments = lock(&durable.log).segments_from(0);
+        let last = segments.len().saturating_sub(1);
+        for (index, path) in segments.iter().enumerate() {
+            let problem = |offset, reason: &str| Problem {
+                file: path.clone(),
+                offset,
+                reason: reason.to_owned(),
+            };
+            match scan_segment(path) {
+                Ok(scan) => {
+                    if scan.torn && index < last {
+                        problems.push(problem(Some(scan.valid_len), "stream record cut short"));
+                    }
+                    for (record, offset) in &scan.records {
+                        if decode_body(&record.body).is_none() {
+                            problems.push(problem(Some(*offset), "malformed stream record"));
+                        }
+                    }
+                }
+                Err(Error::Corrupt { offset, reason, .. }) => {
+                    problems.push(problem(offset, &reason));
+                }
+                Err(error) => problems.push(problem(None, &error.to_string())),
+            }
+        }
     }
 
     /// The durable stream's directory.

@@ -124,6 +124,38 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// A subscription's buffer overflowed: its reader fell behind the writers by more than
+    /// its capacity, and `dropped` events were dropped, from commit `resume_from` on (later
+    /// commits, after this error was returned, are received again). The events dropped can
+    /// be read from the durable stream with `Dynafile::stream_from(resume_from)` while it
+    /// keeps them.
+    #[error(
+        "the subscription fell behind and dropped {dropped} events; resume from sequence \
+         number {resume_from} with stream_from"
+    )]
+    StreamLagged {
+        /// Events dropped.
+        dropped: u64,
+        /// The sequence number of the first commit dropped.
+        resume_from: u64,
+    },
+
+    /// The durable stream no longer keeps the events asked for: retention removed them.
+    #[error(
+        "the stream no longer keeps sequence number {requested}; the oldest available is \
+         {oldest}"
+    )]
+    StreamTrimmed {
+        /// The sequence number asked for.
+        requested: u64,
+        /// The oldest sequence number the stream keeps.
+        oldest: u64,
+    },
+
+    /// The table was closed: its subscriptions receive nothing more.
+    #[error("the table was closed; its stream receives no more events")]
+    StreamClosed,
+
     /// An earlier write failed in a way that leaves the table's durable state unknown (a failed
     /// log sync); the handle refuses further writes. Reopening the table recovers it.
     #[error("table stopped accepting writes after an earlier failure ({reason}); reopen it")]

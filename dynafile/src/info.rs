@@ -52,6 +52,10 @@ pub struct TableFiles {
     /// The write-ahead log's segments (`wal/*.log`). Their length includes the space a
     /// segment is grown by ahead of its records.
     pub log: FileGroup,
+    /// The durable change stream's segments (`stream/*.seg`), when the table has one (left
+    /// out of the JSON when it has none).
+    #[serde(skip_serializing_if = "FileGroup::is_empty")]
+    pub stream: FileGroup,
     /// All of the above.
     pub total: FileGroup,
 }
@@ -71,6 +75,10 @@ impl FileGroup {
     #[must_use]
     pub fn new(count: usize, bytes: u64) -> FileGroup {
         FileGroup { count, bytes }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.count == 0
     }
 
     fn plus(self, other: FileGroup) -> FileGroup {
@@ -112,12 +120,12 @@ impl Dynafile {
             hash_ranges: stats.hash_ranges,
             partition_runs: stats.partition_runs,
             memtable_bytes: stats.memtable_bytes,
-            files: files(&stats, meta_bytes),
+            files: files(&stats, meta_bytes, table.streams.files()),
         })
     }
 }
 
-fn files(stats: &StoreStats, meta_bytes: Option<u64>) -> TableFiles {
+fn files(stats: &StoreStats, meta_bytes: Option<u64>, stream: FileGroup) -> TableFiles {
     let meta = FileGroup::new(usize::from(meta_bytes.is_some()), meta_bytes.unwrap_or(0));
     let manifest = FileGroup::new(1, stats.manifest_bytes);
     let partitions = FileGroup::new(stats.partition_files, stats.partition_bytes);
@@ -129,10 +137,12 @@ fn files(stats: &StoreStats, meta_bytes: Option<u64>) -> TableFiles {
         partitions,
         obsolete_partitions,
         log,
+        stream,
         total: meta
             .plus(manifest)
             .plus(partitions)
             .plus(obsolete_partitions)
-            .plus(log),
+            .plus(log)
+            .plus(stream),
     }
 }

@@ -43,6 +43,11 @@
 //! condition checks all or nothing, each with its own condition; [`Dynafile::transact_get`]
 //! reads up to 100 items from one snapshot.
 //!
+//! Change streams follow DynamoDB Streams: [`Dynafile::subscribe`] yields every later
+//! commit's INSERT, MODIFY and REMOVE events ([`StreamEvent`]) in commit order, and a table
+//! created with a durable stream ([`Builder::stream`]) replays them with
+//! [`Dynafile::stream_from`], after a restart too, within its [`Retention`].
+//!
 //! Writes are durable when they return ([`Durability::Immediate`], the default; concurrent
 //! writers share log syncs) or within a short interval ([`Durability::Buffered`]). A
 //! [`Dynafile`] is a cheap, cloneable handle for many threads; readers never wait for
@@ -71,6 +76,7 @@ mod query;
 mod scan;
 mod serde_item;
 mod storage;
+mod stream;
 mod table;
 mod transact;
 mod typed;
@@ -94,6 +100,10 @@ pub use query::Query;
 pub use scan::{MAX_SEGMENTS, Scan};
 pub use serde_item::{from_item, from_value, to_item, to_value};
 pub use storage::{CheckReport, Durability, Problem};
+pub use stream::{
+    DEFAULT_SUBSCRIPTION_CAPACITY, EventKind, EventOrigin, Retention, StreamEvent, StreamView,
+    Subscription,
+};
 pub use table::{Dynafile, GetOptions, WriteOptions};
 pub use transact::{MAX_TRANSACT_ITEMS, MAX_TRANSACT_SIZE, TransactWrite, TransactWriteItem};
 pub use typed::{

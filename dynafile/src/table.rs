@@ -17,6 +17,7 @@ use crate::key::{IntoKey, Key, KeyDecoder, KeySchema, decode_key, encode_key, ke
 use crate::query::Query;
 use crate::scan::Scan;
 use crate::storage::{CheckReport, Durability, Snapshot, Store};
+use crate::stream::Streams;
 use crate::update_item::UpdateItem;
 use crate::value::Value;
 use crate::write::{ItemChange, WriteHooks};
@@ -53,6 +54,8 @@ pub(crate) struct Table {
     pub(crate) durability: Durability,
     /// What each write maintains besides the items (see `write.rs`).
     pub(crate) hooks: WriteHooks,
+    /// The change streams: subscriptions and the durable stream.
+    pub(crate) streams: Arc<Streams>,
     /// Held for the lock it carries; released when the table closes.
     _lock: File,
 }
@@ -62,6 +65,7 @@ impl Drop for Table {
         // Errors cannot be reported from here; `Dynafile::close` reports them. Whatever is
         // not checkpointed is still in the log and is replayed at the next open.
         let _ = self.store.shutdown();
+        self.streams.close();
     }
 }
 
@@ -233,6 +237,7 @@ impl Dynafile {
         store: Arc<Store>,
         lock: File,
         durability: Durability,
+        streams: Streams,
     ) -> Dynafile {
         Dynafile {
             table: Arc::new(Table {
@@ -241,6 +246,7 @@ impl Dynafile {
                 store,
                 durability,
                 hooks: WriteHooks::default(),
+                streams: Arc::new(streams),
                 _lock: lock,
             }),
         }
@@ -414,17 +420,19 @@ impl Dynafile {
     }
 
     /// Reads every file of the table and verifies every checksum, the order of keys, and that
-    /// every stored item decodes. Problems are listed in the report, not returned as errors.
+    /// every stored item decodes (the durable stream's segments too). Problems are listed in the report, not returned as errors.
     pub fn check(&self) -> Result<CheckReport> {
         let table = &self.table;
-        table.store.check(&|key, value| {
+        let mut report = table.store.check(&|key, value| {
             if decode_key(&table.meta.key_schema, key).is_none() {
                 return Some("a key does not decode under the table's key schema".to_owned());
             }
             decode_item(value)
                 .err()
                 .map(|e| format!("malformed item at byte {}: {}", e.offset, e.reason))
-        })
+        })?;
+        table.streams.check(&mut report.problems);
+        Ok(report)
     }
 
     /// Writes the recent changes held in memory to the partition files now (this also
@@ -519,25 +527,7 @@ impl Table {
         key: &[u8],
         value: &[u8],
     ) -> Result<Item> {
-        let schema = self.schema();
-        let mut item = decode_item(value).map_err(|e| {
-            Error::corrupt(
-                &self.path,
-                None,
-                format!(
-                    "a stored item is malformed at byte {}: {}",
-                    e.offset, e.reason
-                ),
-            )
-        })?;
-        let decoded = keys
-            .decode(schema, key)
-            .ok_or_else(|| self.undecodable_key())?;
-        item.insert(schema.partition_key.name.clone(), decoded.partition);
-        if let (Some(attribute), Some(sort)) = (&schema.sort_key, decoded.sort) {
-            item.insert(attribute.name.clone(), sort);
-        }
-        Ok(item)
+        decode_stored_item(self.schema(), &self.path, keys, key, value)
     }
 
     pub(crate) fn decode_key(&self, key: &[u8]) -> Result<Key> {
@@ -545,10 +535,43 @@ impl Table {
     }
 
     fn undecodable_key(&self) -> Error {
-        Error::corrupt(
-            &self.path,
-            None,
-            "a stored key does not decode under the table's key schema",
-        )
+        undecodable_key(&self.path)
     }
+}
+
+/// Rebuilds an item from its stored key and value, under `schema`, of the table in `path`
+/// (named in errors).
+pub(crate) fn decode_stored_item(
+    schema: &KeySchema,
+    path: &Path,
+    keys: &mut KeyDecoder,
+    key: &[u8],
+    value: &[u8],
+) -> Result<Item> {
+    let mut item = decode_item(value).map_err(|e| {
+        Error::corrupt(
+            path,
+            None,
+            format!(
+                "a stored item is malformed at byte {}: {}",
+                e.offset, e.reason
+            ),
+        )
+    })?;
+    let decoded = keys
+        .decode(schema, key)
+        .ok_or_else(|| undecodable_key(path))?;
+    item.insert(schema.partition_key.name.clone(), decoded.partition);
+    if let (Some(attribute), Some(sort)) = (&schema.sort_key, decoded.sort) {
+        item.insert(attribute.name.clone(), sort);
+    }
+    Ok(item)
+}
+
+fn undecodable_key(path: &Path) -> Error {
+    Error::corrupt(
+        path,
+        None,
+        "a stored key does not decode under the table's key schema",
+    )
 }

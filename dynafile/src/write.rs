@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::storage::{Durability, Op, Snapshot};
+use crate::stream::RawEvent;
 use crate::table::Table;
 
 /// One item's change in a commit.
@@ -51,7 +52,8 @@ impl ItemChange {
 }
 
 /// What a table maintains on each write besides its items. Nothing yet: secondary indexes
-/// and change streams will set these when the table has them.
+/// will set these when the table has them. (Change streams need old images only while they
+/// are active, which `Table::needs_old_images` asks them.)
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct WriteHooks {
     /// Whether each commit reads the old image of every item it changes.
@@ -66,10 +68,31 @@ impl Table {
         durability: Durability,
         build: impl FnOnce(&Snapshot) -> Result<(Vec<ItemChange>, T)>,
     ) -> Result<T> {
-        self.store.commit_with(durability, |latest| {
+        let mut streamed = None;
+        let out = self.store.commit_with(durability, |latest| {
             let (changes, out) = build(latest)?;
-            Ok((self.ops_of(latest, changes)?, out))
-        })
+            let (ops, events) = self.ops_of(latest, changes)?;
+            if let Some(events) = events
+                && !ops.is_empty()
+            {
+                // Under the commit lock every commit is applied: this one takes the next
+                // sequence number.
+                let seq = latest.seq + 1;
+                self.streams.record(seq, events)?;
+                streamed = Some(seq);
+            }
+            Ok((ops, out))
+        })?;
+        if let Some(seq) = streamed {
+            self.streams.release(seq);
+        }
+        Ok(out)
+    }
+
+    /// Whether commits read the old images of the items they change: for the hooks, or
+    /// for change-stream events while a subscription or a durable stream exists.
+    fn needs_old_images(&self) -> bool {
+        self.hooks.needs_old_images || self.streams.active()
     }
 
     /// Commits changes decided without reading the table. The fast path of puts, deletes
@@ -79,18 +102,25 @@ impl Table {
         durability: Durability,
         changes: Vec<ItemChange>,
     ) -> Result<()> {
-        if self.hooks.needs_old_images {
+        if self.needs_old_images() {
             return self.commit_changes(durability, |_| Ok((changes, ())));
         }
         let ops = changes.into_iter().map(ItemChange::into_op).collect();
         self.store.commit(ops, durability).map(drop)
     }
 
-    /// The storage ops of `changes`, in order, with what the table's hooks add.
-    fn ops_of(&self, latest: &Snapshot, changes: Vec<ItemChange>) -> Result<Vec<Op>> {
-        if !self.hooks.needs_old_images {
-            return Ok(changes.into_iter().map(ItemChange::into_op).collect());
+    /// The storage ops of `changes`, in order, with what the table's hooks add, and the
+    /// change-stream events of the changes while streams are active.
+    fn ops_of(
+        &self,
+        latest: &Snapshot,
+        changes: Vec<ItemChange>,
+    ) -> Result<(Vec<Op>, Option<Vec<RawEvent>>)> {
+        if !self.needs_old_images() {
+            let ops = changes.into_iter().map(ItemChange::into_op).collect();
+            return Ok((ops, None));
         }
+        let mut events = self.streams.active().then(Vec::new);
         // A key changed twice in one commit (a batch may do that) has, as its old image the
         // second time, what the first change wrote.
         let mut written: HashMap<Vec<u8>, Option<Arc<[u8]>>> = HashMap::new();
@@ -104,10 +134,16 @@ impl Table {
             };
             self.hooks
                 .maintain(&change.key, old.as_deref(), change.new.as_deref(), &mut ops);
+            if let Some(events) = &mut events
+                && let Some(event) =
+                    RawEvent::of_change(&change.key, old.as_ref(), change.new.as_ref())
+            {
+                events.push(event);
+            }
             written.insert(change.key.clone(), change.new.clone());
             ops.push(change.into_op());
         }
-        Ok(ops)
+        Ok((ops, events))
     }
 }
 

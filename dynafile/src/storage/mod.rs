@@ -15,6 +15,7 @@ mod memtable;
 mod partition_file;
 mod stats;
 mod store;
+mod stream_log;
 mod version;
 mod wal;
 mod worker;
@@ -26,7 +27,10 @@ pub(crate) use cursor::{Direction, KeyBounds};
 pub(crate) use fs::{remove_atomic_leftovers, write_atomic};
 pub(crate) use manifest::MANIFEST_FILE;
 pub(crate) use stats::{StoreStats, file_len};
-pub(crate) use store::{PARTITIONS_DIR, Store, WAL_DIR};
+pub(crate) use store::{PARTITIONS_DIR, Store, WAL_DIR, lock};
+pub(crate) use stream_log::{
+    RetentionLimits, SEGMENT_BYTES, StreamLog, StreamRecord, now_ms, scan_segment,
+};
 pub(crate) use version::{Snapshot, StoreIter};
 pub(crate) use wal::Op;
 

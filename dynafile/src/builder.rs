@@ -228,6 +228,7 @@ impl Builder {
             create,
             &meta_path,
             meta.checksum(),
+            &[],
         )?;
         Ok(Dynafile::from_parts(
             path,

@@ -412,7 +412,7 @@ impl Dynafile {
     /// every stored item decodes. Problems are listed in the report, not returned as errors.
     pub fn check(&self) -> Result<CheckReport> {
         let table = &self.table;
-        table.store.check(&|key, value| {
+        table.store.check(&|_space, key, value| {
             if decode_key(&table.meta.key_schema, key).is_none() {
                 return Some("a key does not decode under the table's key schema".to_owned());
             }

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::error::Result;
-use crate::storage::{Durability, Op, Snapshot};
+use crate::storage::{Durability, Op, Snapshot, TABLE_KEYSPACE};
 use crate::table::Table;
 
 /// One item's change in a commit.
@@ -42,10 +42,14 @@ impl ItemChange {
     fn into_op(self) -> Op {
         match self.new {
             Some(value) => Op::Put {
+                space: TABLE_KEYSPACE,
                 key: self.key,
                 value,
             },
-            None => Op::Delete { key: self.key },
+            None => Op::Delete {
+                space: TABLE_KEYSPACE,
+                key: self.key,
+            },
         }
     }
 }

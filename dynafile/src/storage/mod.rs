@@ -28,7 +28,7 @@ pub(crate) use manifest::MANIFEST_FILE;
 pub(crate) use stats::{StoreStats, file_len};
 pub(crate) use store::{PARTITIONS_DIR, Store, WAL_DIR};
 pub(crate) use version::{Snapshot, StoreIter};
-pub(crate) use wal::Op;
+pub(crate) use wal::{Op, TABLE_KEYSPACE};
 
 /// When a write is made durable.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]

@@ -54,12 +54,14 @@
 // resolve through this.
 extern crate self as dynafile;
 
+mod backfill;
 mod batch;
 mod builder;
 mod encoding;
 mod error;
 mod expr;
 mod filter;
+mod index;
 mod info;
 mod item;
 mod items;
@@ -81,6 +83,7 @@ mod write;
 pub use batch::BatchWriter;
 pub use builder::{Builder, FORMAT_VERSION};
 pub use error::{CancellationReason, Error, Result, ValidationError};
+pub use index::{IndexProjection, MAX_GLOBAL_INDEXES, MAX_LOCAL_INDEXES};
 pub use info::{FileGroup, TableFiles, TableInfo};
 pub use item::{Item, MAX_ITEM_SIZE, MAX_NESTING_DEPTH};
 pub use items::{Items, Page};

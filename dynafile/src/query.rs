@@ -5,10 +5,11 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::filter::Filter;
+use crate::index::Index;
 use crate::item::Item;
 use crate::items::{Items, Page, ReadBounds, ReadOptions};
 use crate::key::{
-    Key, KeyType, SortCondition, encode_key, encode_sort_value, partition_prefix, prefix_successor,
+    Key, KeyType, SortCondition, encode_sort_value, partition_prefix, prefix_successor,
 };
 use crate::storage::KeyBounds;
 use crate::table::Dynafile;
@@ -132,6 +133,42 @@ impl Query {
         self
     }
 
+    /// Queries the secondary index `name` instead of the table: the partition key value
+    /// and sort key conditions are the index's, items come in the index's sort key order
+    /// (items sharing an index key in table key order), and each holds the index's
+    /// projected attributes. Every other option applies as to the table; resume a paged
+    /// read with [`Query::start_after_index_key`]. Strongly consistent: the index holds
+    /// every write that returned before the query started (DynamoDB's global indexes are
+    /// eventually consistent).
+    ///
+    /// ```
+    /// use dynafile::{item, Dynafile, IndexProjection, KeyType};
+    /// # let dir = tempfile::tempdir()?;
+    /// let db = Dynafile::builder(dir.path().join("db"))
+    ///     .partition_key("PK", KeyType::S)
+    ///     .sort_key("SK", KeyType::S)
+    ///     .local_index("by_date", "date", KeyType::S, IndexProjection::All)
+    ///     .open()?;
+    /// db.put_item(&item! { "PK" => "u1", "SK" => "order#1", "date" => "2024-05-02" })?;
+    /// db.put_item(&item! { "PK" => "u1", "SK" => "order#2", "date" => "2024-04-30" })?;
+    /// let may = db.query("u1").index("by_date").begins_with("2024-05").page()?;
+    /// assert_eq!(may.items[0]["SK"], "order#1".into());
+    /// assert_eq!(may.items.len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn index(mut self, name: impl Into<String>) -> Query {
+        self.options.index = Some(name.into());
+        self
+    }
+
+    /// Starts a query of an index after this key (DynamoDB's `ExclusiveStartKey` of an
+    /// index): pass the `last_evaluated_index_key` of the previous page; `None` starts at
+    /// the beginning.
+    pub fn start_after_index_key(mut self, key: impl Into<Option<Item>>) -> Query {
+        self.options.start_after_index_key = key.into();
+        self
+    }
+
     /// Keeps only the items for which `predicate` is true. Several filters must all hold.
     pub fn filter(mut self, predicate: impl Fn(&Item) -> bool + Send + Sync + 'static) -> Query {
         self.options
@@ -177,6 +214,27 @@ impl Query {
             .placeholders
             .value(placeholder, value);
         self
+    }
+
+    fn index_bounds(
+        &self,
+        index: &Index,
+        partition: &Value,
+        sort: Option<&SortCondition>,
+    ) -> Result<ReadBounds> {
+        let (mut bounds, prefix) = index.query_bounds(partition, sort)?;
+        if let Some(start) = self.options.resume_key(&self.db, Some(index))? {
+            if !start.starts_with(&prefix) {
+                return Err(Error::validation(
+                    "the start key is not in the queried partition",
+                ));
+            }
+            bounds = self.options.resume_after(&bounds, &start);
+        }
+        Ok(ReadBounds {
+            keys: bounds,
+            partition: Some(prefix),
+        })
     }
 
     fn bounds(&self, partition: &Value, sort: Option<&SortCondition>) -> Result<ReadBounds> {
@@ -254,8 +312,7 @@ impl Query {
                 }
             };
         }
-        if let Some(key) = &self.options.start_after {
-            let start = encode_key(schema, key)?;
+        if let Some(start) = self.options.resume_key(&self.db, None)? {
             if !start.starts_with(&prefix) {
                 return Err(Error::validation(
                     "the start key is not in the queried partition",
@@ -272,7 +329,11 @@ impl Query {
     /// Runs the query. Errors in the query itself (a wrongly typed key, a sort condition on
     /// a table without sort key, an invalid expression) are returned here.
     pub fn iter(&self) -> Result<Items> {
-        let mut compiled = self.options.expressions.compile(self.db.key_schema())?;
+        let index = self.options.index(&self.db)?;
+        let schema = index
+            .as_ref()
+            .map_or(self.db.key_schema(), |index| index.schema());
+        let mut compiled = self.options.expressions.compile(schema)?;
         let (partition, sort) = match (compiled.key.take(), &self.partition) {
             (Some(_), _) if self.sort.is_some() => {
                 return Err(Error::validation(
@@ -286,9 +347,11 @@ impl Query {
                 return Err(Error::validation("a query needs a partition key value"));
             }
         };
-        self.options.read(&self.db, compiled, || {
-            self.bounds(&partition, sort.as_ref())
-        })
+        let bounds = || match &index {
+            Some(index) => self.index_bounds(index, &partition, sort.as_ref()),
+            None => self.bounds(&partition, sort.as_ref()),
+        };
+        self.options.read(&self.db, index.clone(), compiled, bounds)
     }
 
     /// Runs the query and collects one page.

@@ -12,7 +12,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use arc_swap::ArcSwap;
+
 use crate::error::Result;
+use crate::index::Index;
 use crate::storage::{Durability, Op, Snapshot, TABLE_KEYSPACE};
 use crate::table::Table;
 
@@ -54,12 +57,23 @@ impl ItemChange {
     }
 }
 
-/// What a table maintains on each write besides its items. Nothing yet: secondary indexes
-/// and change streams will set these when the table has them.
-#[derive(Clone, Copy, Debug, Default)]
+/// What a table maintains on each write besides its items: its secondary indexes (change
+/// streams will join them).
+#[derive(Default)]
 pub(crate) struct WriteHooks {
-    /// Whether each commit reads the old image of every item it changes.
+    /// Whether each commit reads the old image of every item it changes, even without
+    /// indexes.
     pub(crate) needs_old_images: bool,
+    /// The table's indexes, replaced whole (under the commit lock) when one is added.
+    pub(crate) indexes: ArcSwap<Vec<Arc<Index>>>,
+}
+
+impl WriteHooks {
+    /// Whether each commit reads the old image of every item it changes. Asked under the
+    /// commit lock, it is exact for that commit.
+    pub(crate) fn needs_old_images(&self) -> bool {
+        self.needs_old_images || !self.indexes.load().is_empty()
+    }
 }
 
 impl Table {
@@ -83,18 +97,26 @@ impl Table {
         durability: Durability,
         changes: Vec<ItemChange>,
     ) -> Result<()> {
-        if self.hooks.needs_old_images {
-            return self.commit_changes(durability, |_| Ok((changes, ())));
+        if !self.hooks.needs_old_images() {
+            let ops = changes.iter().cloned().map(ItemChange::into_op).collect();
+            // An index added since the check above needs this commit's entries: then the
+            // commit goes the reading way.
+            let committed = self
+                .store
+                .commit_unless(ops, durability, || self.hooks.needs_old_images())?;
+            if committed.is_some() {
+                return Ok(());
+            }
         }
-        let ops = changes.into_iter().map(ItemChange::into_op).collect();
-        self.store.commit(ops, durability).map(drop)
+        self.commit_changes(durability, |_| Ok((changes, ())))
     }
 
     /// The storage ops of `changes`, in order, with what the table's hooks add.
     fn ops_of(&self, latest: &Snapshot, changes: Vec<ItemChange>) -> Result<Vec<Op>> {
-        if !self.hooks.needs_old_images {
+        if !self.hooks.needs_old_images() {
             return Ok(changes.into_iter().map(ItemChange::into_op).collect());
         }
+        let indexes = self.hooks.indexes.load_full();
         // A key changed twice in one commit (a batch may do that) has, as its old image the
         // second time, what the first change wrote.
         let mut written: HashMap<Vec<u8>, Option<Arc<[u8]>>> = HashMap::new();
@@ -106,8 +128,13 @@ impl Table {
                     .get(&change.key)?
                     .map(|found| Arc::from(found.bytes())),
             };
-            self.hooks
-                .maintain(&change.key, old.as_deref(), change.new.as_deref(), &mut ops);
+            self.maintain(
+                &indexes,
+                &change.key,
+                old.as_deref(),
+                change.new.as_deref(),
+                &mut ops,
+            )?;
             written.insert(change.key.clone(), change.new.clone());
             ops.push(change.into_op());
         }
@@ -115,13 +142,59 @@ impl Table {
     }
 }
 
-impl WriteHooks {
+impl Table {
     /// Adds to `ops` what one item's change from `old` to `new` (encoded images, `None` for
-    /// no item) requires besides the item itself: where index entries and change-stream
-    /// events are derived, once the table has them. It runs under the commit lock, so calls
-    /// come in commit order; events must be published only once the commit has succeeded
-    /// (the log append can still fail after this).
-    fn maintain(&self, _key: &[u8], _old: Option<&[u8]>, _new: Option<&[u8]>, _ops: &mut Vec<Op>) {}
+    /// no item) requires besides the item itself: the index entries that go and come. It
+    /// runs under the commit lock, so calls come in commit order (change-stream events will
+    /// be derived here too, published only once the commit has succeeded). A new image that
+    /// an index cannot hold (a key attribute of the wrong type) fails the whole commit.
+    fn maintain(
+        &self,
+        indexes: &[Arc<Index>],
+        key: &[u8],
+        old: Option<&[u8]>,
+        new: Option<&[u8]>,
+        ops: &mut Vec<Op>,
+    ) -> Result<()> {
+        if indexes.is_empty() {
+            return Ok(());
+        }
+        let old = old.map(|bytes| self.decode(key, bytes)).transpose()?;
+        let new = new.map(|bytes| self.decode(key, bytes)).transpose()?;
+        let schema = self.schema();
+        for index in indexes {
+            // The old image was accepted when written: an entry it cannot have, it has not.
+            let old_entry = match &old {
+                Some(item) => index.entry(schema, key, item).unwrap_or(None),
+                None => None,
+            };
+            let new_entry = match &new {
+                Some(item) => index.entry(schema, key, item)?,
+                None => None,
+            };
+            if old_entry == new_entry {
+                continue;
+            }
+            if let Some((old_key, _)) = &old_entry
+                && new_entry
+                    .as_ref()
+                    .is_none_or(|(new_key, _)| new_key != old_key)
+            {
+                ops.push(Op::Delete {
+                    space: index.space,
+                    key: old_key.clone(),
+                });
+            }
+            if let Some((new_key, value)) = new_entry {
+                ops.push(Op::Put {
+                    space: index.space,
+                    key: new_key,
+                    value: Arc::from(value),
+                });
+            }
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -26,9 +26,11 @@ pub(crate) use cursor::{Direction, KeyBounds};
 pub(crate) use fs::{remove_atomic_leftovers, write_atomic};
 pub(crate) use manifest::MANIFEST_FILE;
 pub(crate) use stats::{StoreStats, file_len};
-pub(crate) use store::{PARTITIONS_DIR, Store, WAL_DIR};
+pub(crate) use store::{
+    KeyspaceSpec, PARTITIONS_DIR, Store, WAL_DIR, lock as lock_ignoring_poison,
+};
 pub(crate) use version::{Snapshot, StoreIter};
-pub(crate) use wal::{Op, TABLE_KEYSPACE};
+pub(crate) use wal::{KeyspaceId, Op, TABLE_KEYSPACE};
 
 /// When a write is made durable.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]

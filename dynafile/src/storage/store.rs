@@ -271,10 +271,6 @@ impl Store {
     /// Adds an empty keyspace in `spec.dir` (replacing whatever an earlier attempt left
     /// there) and returns its number. Its manifest covers the log so far: no record before
     /// it can hold its ops.
-    #[cfg_attr(
-        not(test),
-        expect(dead_code, reason = "secondary indexes will add keyspaces")
-    )]
     pub(crate) fn add_keyspace(&self, spec: &KeyspaceSpec) -> Result<KeyspaceId> {
         let _running = lock(&self.checkpoint_running);
         let state = lock(&self.commit);
@@ -326,16 +322,36 @@ impl Store {
     }
 
     /// Commits `ops` atomically as one log record.
+    #[cfg(test)]
     pub(crate) fn commit(self: &Arc<Self>, ops: Vec<Op>, durability: Durability) -> Result<u64> {
+        self.commit_unless(ops, durability, || false)
+            .map(|seq| seq.unwrap_or(0))
+    }
+
+    /// Commits `ops` atomically as one log record, prepared before the commit lock is
+    /// taken, unless `stale` (asked under the lock) says they no longer are what the commit
+    /// needs: then nothing is written and `None` returned. Otherwise the commit's sequence
+    /// number.
+    pub(crate) fn commit_unless(
+        self: &Arc<Self>,
+        ops: Vec<Op>,
+        durability: Durability,
+        stale: impl FnOnce() -> bool,
+    ) -> Result<Option<u64>> {
         if ops.is_empty() {
-            return Ok(self.visible_seq.load(Ordering::Acquire));
+            return Ok(Some(self.visible_seq.load(Ordering::Acquire)));
         }
         if !self.worker_started.load(Ordering::Acquire) {
             self.start_worker()?;
         }
         let record = prepare_record(&ops)?;
-        let (seq, ()) = self.commit_prepared(durability, |_| Ok((ops, record, ())))?;
-        Ok(seq)
+        let (seq, fresh) = self.commit_prepared(durability, |_| {
+            if stale() {
+                return Ok((Vec::new(), Vec::new(), false));
+            }
+            Ok((ops, record, true))
+        })?;
+        Ok(fresh.then_some(seq))
     }
 
     /// Commits the changes `build` decides on after reading the latest state: the read and

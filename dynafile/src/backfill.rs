@@ -180,3 +180,55 @@ impl Table {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use crate::index::{Index, IndexMeta, IndexProjection};
+    use crate::key::{KeyAttribute, KeyType};
+    use crate::storage::KeyspaceSpec;
+    use crate::{Dynafile, Error, item};
+
+    /// An index published but not yet built is maintained by writes and refused to reads,
+    /// which name it as still being built; once built, it reads what the writes wrote.
+    #[test]
+    fn an_index_being_built_is_refused_to_reads_and_kept_by_writes() -> crate::Result<()> {
+        let dir = tempfile::tempdir().map_err(|e| Error::io("tempdir", e))?;
+        let db = Dynafile::builder(dir.path().join("db"))
+            .partition_key("PK", KeyType::S)
+            .open()?;
+        let table = &db.table;
+        let definition = IndexMeta {
+            building: true,
+            ..IndexMeta::global(
+                "by_team".into(),
+                KeyAttribute::new("team", KeyType::S),
+                None,
+                IndexProjection::KeysOnly,
+            )
+        };
+        let space = table.store.add_keyspace(&KeyspaceSpec {
+            dir: table.path.join(definition.relative_dir()),
+            checksum: definition.checksum(),
+        })?;
+        let index = Arc::new(Index::new(definition, space));
+        let _ = table.publish(&index);
+        db.put_item(&item! { "PK" => "u1", "team" => "red" })?;
+        let refused = db.query("red").index("by_team").page();
+        match refused {
+            Err(Error::Validation(error)) => {
+                assert!(error.reason.contains("still being built"), "{error}");
+            }
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+        index
+            .built
+            .store(true, std::sync::atomic::Ordering::Release);
+        assert_eq!(
+            db.query("red").index("by_team").page()?.items,
+            vec![item! { "PK" => "u1", "team" => "red" }]
+        );
+        Ok(())
+    }
+}

@@ -28,6 +28,7 @@ use crate::key::{
     KeyAttribute, KeySchema, KeyType, SortCondition, encode_sort_value, partition_prefix,
     prefix_successor,
 };
+use crate::query::{SortEdge, sort_key_bounds};
 use crate::storage::{KeyBounds, KeyspaceId};
 use crate::value::Value;
 
@@ -388,72 +389,20 @@ impl Index {
                 self.meta.name
             )));
         };
-        // `with(v, last)`: the entries of sort key `v` start at `with(v, 1)` and end before
-        // `with(v, 2)`.
-        let with = |value: &Value, last: u8| -> Result<Vec<u8>> {
+        // A value's entries start with its escaped bytes and terminator (`00 01`), and end
+        // before the same bytes with `00 02`.
+        let bounds = sort_key_bounds(attribute, condition, &prefix, |value, edge| {
             let mut sort_bytes = Vec::new();
             encode_sort_value(attribute, value, &mut sort_bytes)?;
             let mut key = prefix.clone();
             escape_into(&sort_bytes, &mut key);
-            key.extend_from_slice(&[0, last]);
+            match edge {
+                SortEdge::Prefix => {}
+                SortEdge::First => key.extend_from_slice(&TERMINATOR),
+                SortEdge::Past => key.extend_from_slice(&[0, TERMINATOR[1] + 1]),
+            }
             Ok(key)
-        };
-        let start = Bound::Included(prefix.clone());
-        let bounds = match condition {
-            SortCondition::Eq(v) => KeyBounds {
-                start: Bound::Included(with(v, 1)?),
-                end: Bound::Excluded(with(v, 2)?),
-            },
-            SortCondition::Lt(v) => KeyBounds {
-                start,
-                end: Bound::Excluded(with(v, 1)?),
-            },
-            SortCondition::Le(v) => KeyBounds {
-                start,
-                end: Bound::Excluded(with(v, 2)?),
-            },
-            SortCondition::Gt(v) => KeyBounds {
-                start: Bound::Included(with(v, 2)?),
-                end: partition_end,
-            },
-            SortCondition::Ge(v) => KeyBounds {
-                start: Bound::Included(with(v, 1)?),
-                end: partition_end,
-            },
-            SortCondition::Between(low, high) => {
-                let (low, high) = (with(low, 1)?, with(high, 2)?);
-                if low > high {
-                    return Err(Error::invalid_attribute(
-                        &attribute.name,
-                        "BETWEEN needs its lower bound at most its upper bound",
-                    ));
-                }
-                KeyBounds {
-                    start: Bound::Included(low),
-                    end: Bound::Excluded(high),
-                }
-            }
-            SortCondition::BeginsWith(v) => {
-                if attribute.key_type == KeyType::N {
-                    return Err(Error::invalid_attribute(
-                        &attribute.name,
-                        "begins_with needs a string or binary sort key",
-                    ));
-                }
-                let mut sort_bytes = Vec::new();
-                encode_sort_value(attribute, v, &mut sort_bytes)?;
-                let mut start = prefix.clone();
-                escape_into(&sort_bytes, &mut start);
-                let end = match prefix_successor(&start) {
-                    Some(end) => Bound::Excluded(end),
-                    None => partition_end,
-                };
-                KeyBounds {
-                    start: Bound::Included(start),
-                    end,
-                }
-            }
-        };
+        })?;
         Ok((bounds, prefix))
     }
 }

@@ -43,6 +43,11 @@
 //! condition checks all or nothing, each with its own condition; [`Dynafile::transact_get`]
 //! reads up to 100 items from one snapshot.
 //!
+//! Secondary indexes, global and local ([`Builder::global_index`], [`Builder::local_index`],
+//! [`Dynafile::add_global_index`]), are written in the same commit as their items, so they
+//! are strongly consistent (DynamoDB's global indexes are eventually consistent); query and
+//! scan them with [`Query::index`] and [`Scan::index`].
+//!
 //! Writes are durable when they return ([`Durability::Immediate`], the default; concurrent
 //! writers share log syncs) or within a short interval ([`Durability::Buffered`]). A
 //! [`Dynafile`] is a cheap, cloneable handle for many threads; readers never wait for

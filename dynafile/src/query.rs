@@ -9,7 +9,8 @@ use crate::index::Index;
 use crate::item::Item;
 use crate::items::{Items, Page, ReadBounds, ReadOptions};
 use crate::key::{
-    Key, KeyType, SortCondition, encode_sort_value, partition_prefix, prefix_successor,
+    Key, KeyAttribute, KeyType, SortCondition, encode_sort_value, partition_prefix,
+    prefix_successor,
 };
 use crate::storage::KeyBounds;
 use crate::table::Dynafile;
@@ -254,63 +255,16 @@ impl Query {
                     "a sort key condition needs a sort key, and the table has none ({schema})"
                 )));
             };
-            let with = |value: &Value| -> Result<Vec<u8>> {
+            // One key per sort key value: it starts the value's keys, and its successor
+            // (the key with a 0 byte appended) ends them.
+            bounds = sort_key_bounds(attribute, condition, &prefix, |value, edge| {
                 let mut key = prefix.clone();
                 encode_sort_value(attribute, value, &mut key)?;
+                if edge == SortEdge::Past {
+                    key.push(0);
+                }
                 Ok(key)
-            };
-            bounds = match condition {
-                SortCondition::Eq(v) => KeyBounds {
-                    start: Bound::Included(with(v)?),
-                    end: Bound::Included(with(v)?),
-                },
-                SortCondition::Lt(v) => KeyBounds {
-                    start: bounds.start,
-                    end: Bound::Excluded(with(v)?),
-                },
-                SortCondition::Le(v) => KeyBounds {
-                    start: bounds.start,
-                    end: Bound::Included(with(v)?),
-                },
-                SortCondition::Gt(v) => KeyBounds {
-                    start: Bound::Excluded(with(v)?),
-                    end: bounds.end,
-                },
-                SortCondition::Ge(v) => KeyBounds {
-                    start: Bound::Included(with(v)?),
-                    end: bounds.end,
-                },
-                SortCondition::Between(low, high) => {
-                    let (low, high) = (with(low)?, with(high)?);
-                    if low > high {
-                        return Err(Error::invalid_attribute(
-                            &attribute.name,
-                            "BETWEEN needs its lower bound at most its upper bound",
-                        ));
-                    }
-                    KeyBounds {
-                        start: Bound::Included(low),
-                        end: Bound::Included(high),
-                    }
-                }
-                SortCondition::BeginsWith(v) => {
-                    if attribute.key_type == KeyType::N {
-                        return Err(Error::invalid_attribute(
-                            &attribute.name,
-                            "begins_with needs a string or binary sort key",
-                        ));
-                    }
-                    let start = with(v)?;
-                    let end = match prefix_successor(&start) {
-                        Some(end) => Bound::Excluded(end),
-                        None => partition_end,
-                    };
-                    KeyBounds {
-                        start: Bound::Included(start),
-                        end,
-                    }
-                }
-            };
+            })?;
         }
         if let Some(start) = self.options.resume_key(&self.db, None)? {
             if !start.starts_with(&prefix) {
@@ -358,6 +312,87 @@ impl Query {
     pub fn page(&self) -> Result<Page> {
         self.iter()?.into_page()
     }
+}
+
+/// Where a sort key value's keys lie, for [`sort_key_bounds`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SortEdge {
+    /// The bytes every key of a sort key starting with the value starts with.
+    Prefix,
+    /// The first key of the value.
+    First,
+    /// The first key past every key of the value.
+    Past,
+}
+
+/// The keys of one partition (whose keys start with `prefix`) within a sort key condition,
+/// given where each sort key value's keys lie (`edge`). Tables and indexes lay their sort
+/// keys out differently; the conditions mean the same on both.
+pub(crate) fn sort_key_bounds(
+    attribute: &KeyAttribute,
+    condition: &SortCondition,
+    prefix: &[u8],
+    edge: impl Fn(&Value, SortEdge) -> Result<Vec<u8>>,
+) -> Result<KeyBounds> {
+    let partition_start = Bound::Included(prefix.to_vec());
+    let partition_end = match prefix_successor(prefix) {
+        Some(end) => Bound::Excluded(end),
+        None => Bound::Unbounded,
+    };
+    let first = |v: &Value| edge(v, SortEdge::First);
+    let past = |v: &Value| edge(v, SortEdge::Past);
+    Ok(match condition {
+        SortCondition::Eq(v) => KeyBounds {
+            start: Bound::Included(first(v)?),
+            end: Bound::Excluded(past(v)?),
+        },
+        SortCondition::Lt(v) => KeyBounds {
+            start: partition_start,
+            end: Bound::Excluded(first(v)?),
+        },
+        SortCondition::Le(v) => KeyBounds {
+            start: partition_start,
+            end: Bound::Excluded(past(v)?),
+        },
+        SortCondition::Gt(v) => KeyBounds {
+            start: Bound::Included(past(v)?),
+            end: partition_end,
+        },
+        SortCondition::Ge(v) => KeyBounds {
+            start: Bound::Included(first(v)?),
+            end: partition_end,
+        },
+        SortCondition::Between(low, high) => {
+            let (low, high_first, high) = (first(low)?, first(high)?, past(high)?);
+            if low > high_first {
+                return Err(Error::invalid_attribute(
+                    &attribute.name,
+                    "BETWEEN needs its lower bound at most its upper bound",
+                ));
+            }
+            KeyBounds {
+                start: Bound::Included(low),
+                end: Bound::Excluded(high),
+            }
+        }
+        SortCondition::BeginsWith(v) => {
+            if attribute.key_type == KeyType::N {
+                return Err(Error::invalid_attribute(
+                    &attribute.name,
+                    "begins_with needs a string or binary sort key",
+                ));
+            }
+            let start = edge(v, SortEdge::Prefix)?;
+            let end = match prefix_successor(&start) {
+                Some(end) => Bound::Excluded(end),
+                None => partition_end,
+            };
+            KeyBounds {
+                start: Bound::Included(start),
+                end,
+            }
+        }
+    })
 }
 
 impl IntoIterator for Query {

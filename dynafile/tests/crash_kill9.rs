@@ -721,6 +721,7 @@ fn open_removes_temporary_files_of_killed_writes() {
         [
             ".unrelated.tmp",
             "LOCK",
+            "indexes",
             "manifest",
             "meta.json",
             "partitions",

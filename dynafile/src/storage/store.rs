@@ -173,10 +173,19 @@ impl Store {
             checksum: meta_checksum,
         })
         .chain(indexes.iter().cloned());
+        if create {
+            // The indexes' keyspaces before the table's: a table whose manifest exists is
+            // created (see the builder), so theirs must exist by then.
+            for spec in indexes {
+                create_keyspace(&spec.dir, spec.checksum, 0)?;
+            }
+        }
         let mut spaces = Vec::new();
-        for spec in specs {
-            let manifest = if create {
+        for (number, spec) in specs.enumerate() {
+            let manifest = if create && number == 0 {
                 create_keyspace(&spec.dir, spec.checksum, 0)?
+            } else if create {
+                Manifest::load(&spec.dir)?
             } else {
                 crate::storage::remove_atomic_leftovers(&spec.dir, &[MANIFEST_FILE])?;
                 Manifest::load(&spec.dir)?
@@ -220,7 +229,7 @@ impl Store {
                 let space = op.space() as usize;
                 let Some(version) = versions.get(space) else {
                     return Err(Error::corrupt(
-                        wal_dir.join("*"),
+                        &wal_dir,
                         Some(record.offset),
                         format!(
                             "log record {} changes keyspace {space}, which the table does not have",

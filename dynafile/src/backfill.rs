@@ -153,6 +153,9 @@ impl Table {
 
     /// Records in `meta.json` that `index` is built, then lets reads use it.
     fn mark_built(&self, meta_file: &mut Meta, index: &Index) -> Result<()> {
+        // The backfill's commits are durable before meta.json says they are all there
+        // (under `Durability::Buffered` they may not be yet).
+        self.store.wal.sync_to(self.store.wal.last_appended())?;
         let mut meta = meta_file.clone();
         for stored in &mut meta.indexes {
             if stored.name == index.name() {

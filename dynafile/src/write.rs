@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 
-use crate::error::Result;
+use crate::error::{Error, Result, ValidationError};
 use crate::index::Index;
 use crate::storage::{Durability, Op, Snapshot, TABLE_KEYSPACE};
 use crate::table::Table;
@@ -143,6 +143,28 @@ impl Table {
 }
 
 impl Table {
+    /// What the table's indexes find wrong with the new image `value` of the item under
+    /// `key` (a key attribute of the wrong type), as [`Table::maintain`] would refuse it.
+    pub(crate) fn index_violation(
+        &self,
+        key: &[u8],
+        value: &[u8],
+    ) -> Result<Option<ValidationError>> {
+        let indexes = self.hooks.indexes.load();
+        if indexes.is_empty() {
+            return Ok(None);
+        }
+        let item = self.decode(key, value)?;
+        for index in indexes.iter() {
+            match index.entry(self.schema(), key, &item) {
+                Ok(_) => {}
+                Err(Error::Validation(error)) => return Ok(Some(error)),
+                Err(other) => return Err(other),
+            }
+        }
+        Ok(None)
+    }
+
     /// Adds to `ops` what one item's change from `old` to `new` (encoded images, `None` for
     /// no item) requires besides the item itself: the index entries that go and come. It
     /// runs under the commit lock, so calls come in commit order (change-stream events will

@@ -262,6 +262,35 @@ fn a_wrongly_typed_index_key_is_refused_and_nothing_is_written() -> Result<()> {
 }
 
 #[test]
+fn a_transaction_giving_an_index_key_the_wrong_type_is_canceled_at_that_action() -> Result<()> {
+    let dir = tempdir();
+    let db = orders(&dir.path().join("db"))?;
+    seed(&db)?;
+    let result = db
+        .transact_write()
+        .action(TransactWriteItem::put(order("o5", "open", 1, "gus", 1)))
+        .action(TransactWriteItem::update(("shop", "o1"), "SET placed = :p").value(":p", "late"))
+        .execute();
+    let reasons = match result {
+        Err(dynafile::Error::TransactionCanceled { reasons }) => reasons,
+        other => panic!("expected a canceled transaction, got {other:?}"),
+    };
+    assert_eq!(reasons.len(), 2);
+    assert!(matches!(reasons[0], dynafile::CancellationReason::None));
+    match &reasons[1] {
+        dynafile::CancellationReason::ValidationError(error) => {
+            assert_eq!(error.attribute.as_deref(), Some("placed"));
+            assert!(error.reason.contains("index \"by_status\""), "{error}");
+        }
+        other => panic!("expected a validation error, got {other:?}"),
+    }
+    assert_eq!(db.get_item(("shop", "o5"))?, None);
+    assert_eq!(query(&db, "by_customer", "gus")?, vec![]);
+    assert_eq!(sks(&query(&db, "by_status", "open")?), ["o2", "o4", "o1"]);
+    Ok(())
+}
+
+#[test]
 fn pages_of_an_index_resume_after_its_last_evaluated_key() -> Result<()> {
     let dir = tempdir();
     let db = orders(&dir.path().join("db"))?;

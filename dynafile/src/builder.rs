@@ -7,8 +7,11 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::index::{IndexKind, IndexMeta, IndexProjection, check_definition};
 use crate::key::{KeyAttribute, KeySchema, KeyType};
-use crate::storage::{Durability, Store, StoreOptions, remove_atomic_leftovers, write_atomic};
+use crate::storage::{
+    Durability, KeyspaceSpec, Store, StoreOptions, remove_atomic_leftovers, write_atomic,
+};
 use crate::stream::{Retention, StreamSpec, StreamView, Streams};
 use crate::table::Dynafile;
 
@@ -30,13 +33,46 @@ pub(crate) struct Meta {
     /// The durable change stream, when the table has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stream: Option<StreamSpec>,
+    /// The secondary indexes, in keyspace order (index `i` is keyspace `i + 1`): indexes
+    /// are only ever added, at the end.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub indexes: Vec<IndexMeta>,
 }
 
 impl Meta {
-    /// CRC-32C of the canonical (compact) JSON of the description, which the checksummed
-    /// manifest records.
+    /// CRC-32C of the canonical (compact) JSON of the table's name and key schema, which the
+    /// checksummed manifest records. (Each index's manifest records its own definition's:
+    /// adding one leaves this unchanged.)
     pub(crate) fn checksum(&self) -> u32 {
-        crc32c::crc32c(&serde_json::to_vec(self).unwrap_or_default())
+        #[derive(Serialize)]
+        struct Core<'m> {
+            format_version: u32,
+            name: &'m str,
+            key_schema: &'m KeySchema,
+        }
+        let core = Core {
+            format_version: self.format_version,
+            name: &self.name,
+            key_schema: &self.key_schema,
+        };
+        crc32c::crc32c(&serde_json::to_vec(&core).unwrap_or_default())
+    }
+
+    /// The keyspaces of the indexes, in order, for the store.
+    pub(crate) fn index_keyspaces(&self, table_dir: &Path) -> Vec<KeyspaceSpec> {
+        self.indexes
+            .iter()
+            .map(|index| KeyspaceSpec {
+                dir: table_dir.join(index.relative_dir()),
+                checksum: index.checksum(),
+            })
+            .collect()
+    }
+
+    /// Writes `meta.json` atomically.
+    pub(crate) fn store(&self, table_dir: &Path) -> Result<()> {
+        let json = serde_json::to_vec_pretty(self).map_err(|e| Error::validation(e.to_string()))?;
+        write_atomic(table_dir, META_FILE, &json)
     }
 }
 
@@ -62,6 +98,7 @@ pub struct Builder {
     durability: Durability,
     options: StoreOptions,
     stream: Option<StreamSpec>,
+    indexes: Vec<IndexMeta>,
 }
 
 impl Builder {
@@ -74,7 +111,80 @@ impl Builder {
             durability: Durability::Immediate,
             options: StoreOptions::default(),
             stream: None,
+            indexes: Vec::new(),
         }
+    }
+
+    /// Declares a global secondary index: its own partition key and optional sort key over
+    /// any attributes, and the attributes its entries hold. Items without the index's key
+    /// attributes have no entry (a sparse index); a write giving one of them another type is
+    /// refused. Declared when the table is created (see [`Dynafile::add_global_index`] to
+    /// add one later); when opening, the declared indexes must be the stored ones.
+    ///
+    /// ```
+    /// use dynafile::{item, Dynafile, IndexProjection, KeyType};
+    /// # let dir = tempfile::tempdir()?;
+    /// let db = Dynafile::builder(dir.path().join("db"))
+    ///     .partition_key("PK", KeyType::S)
+    ///     .global_index("by_email", "email", KeyType::S, None, IndexProjection::KeysOnly)
+    ///     .open()?;
+    /// db.put_item(&item! { "PK" => "user#1", "email" => "bob@example.com", "age" => 42 })?;
+    /// let found = db.query("bob@example.com").index("by_email").page()?;
+    /// assert_eq!(found.items, vec![item! { "PK" => "user#1", "email" => "bob@example.com" }]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn global_index(
+        mut self,
+        name: impl Into<String>,
+        partition_key: impl Into<String>,
+        partition_type: KeyType,
+        sort_key: Option<(&str, KeyType)>,
+        projection: IndexProjection,
+    ) -> Builder {
+        self.indexes.push(IndexMeta::global(
+            name.into(),
+            KeyAttribute::new(partition_key, partition_type),
+            sort_key,
+            projection,
+        ));
+        self
+    }
+
+    /// Declares a local secondary index: the table's partition key with another sort key
+    /// (the table needs a sort key). See [`Builder::global_index`].
+    pub fn local_index(
+        mut self,
+        name: impl Into<String>,
+        sort_key: impl Into<String>,
+        sort_type: KeyType,
+        projection: IndexProjection,
+    ) -> Builder {
+        // The partition key is filled in from the table's schema when the table opens.
+        self.indexes.push(IndexMeta {
+            name: name.into(),
+            kind: IndexKind::Local,
+            key_schema: KeySchema {
+                partition_key: KeyAttribute::new("", KeyType::S),
+                sort_key: Some(KeyAttribute::new(sort_key, sort_type)),
+            },
+            projection,
+            building: false,
+        });
+        self
+    }
+
+    /// The declared indexes, local ones completed with the table's partition key, checked.
+    fn declared_indexes(&self, table: &KeySchema) -> Result<Vec<IndexMeta>> {
+        let mut indexes: Vec<IndexMeta> = Vec::with_capacity(self.indexes.len());
+        for declared in &self.indexes {
+            let mut index = declared.clone();
+            if index.kind == IndexKind::Local {
+                index.key_schema.partition_key = table.partition_key.clone();
+            }
+            check_definition(table, &index, &indexes)?;
+            indexes.push(index);
+        }
+        Ok(indexes)
     }
 
     /// The partition key's name (1 to 255 bytes, as in DynamoDB) and type. Required to
@@ -193,6 +303,7 @@ impl Builder {
                     ));
                 }
             }
+            self.declared_indexes(&schema)?;
         }
         if self.name.as_deref() == Some("") {
             return Err(Error::validation("the table name must not be empty"));
@@ -245,15 +356,15 @@ impl Builder {
                 if name.is_empty() {
                     return Err(Error::validation("the table name must not be empty"));
                 }
+                let indexes = self.declared_indexes(&key_schema)?;
                 let meta = Meta {
                     format_version: FORMAT_VERSION,
                     name,
                     key_schema,
                     stream: self.stream,
+                    indexes,
                 };
-                let json = serde_json::to_vec_pretty(&meta)
-                    .map_err(|e| Error::validation(e.to_string()))?;
-                write_atomic(&path, META_FILE, &json)?;
+                meta.store(&path)?;
                 (meta, true)
             }
         };
@@ -263,17 +374,13 @@ impl Builder {
             create,
             &meta_path,
             meta.checksum(),
+            &meta.index_keyspaces(&path),
         )?;
         let last_seq = store.snapshot().seq;
         let streams = Streams::open(&path, meta.key_schema.clone(), meta.stream, last_seq)?;
-        Ok(Dynafile::from_parts(
-            path,
-            meta,
-            store,
-            lock,
-            self.durability,
-            streams,
-        ))
+        let db = Dynafile::from_parts(path, meta, store, lock, self.durability, streams);
+        db.table.resume_backfills()?;
+        Ok(db)
     }
 
     fn check_matches(&self, meta: &Meta, meta_path: &Path) -> Result<()> {
@@ -297,6 +404,35 @@ impl Builder {
                     |spec| format!("{:?}", spec.view)
                 )
             )));
+        }
+        if !self.indexes.is_empty() {
+            let mut declared = self.declared_indexes(&meta.key_schema)?;
+            let mut stored: Vec<IndexMeta> = meta
+                .indexes
+                .iter()
+                .map(|index| IndexMeta {
+                    building: false,
+                    ..index.clone()
+                })
+                .collect();
+            declared.sort_by(|a, b| a.name.cmp(&b.name));
+            stored.sort_by(|a, b| a.name.cmp(&b.name));
+            if declared != stored {
+                let names = |indexes: &[IndexMeta]| {
+                    indexes
+                        .iter()
+                        .map(|index| index.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                return Err(Error::validation(format!(
+                    "the table at {} has other indexes than those declared (it has [{}], the \
+                     builder declares [{}], or they differ in keys or projection)",
+                    meta_path.parent().unwrap_or(meta_path).display(),
+                    names(&stored),
+                    names(&declared)
+                )));
+            }
         }
         if let Some(name) = &self.name
             && name != &meta.name

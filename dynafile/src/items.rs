@@ -10,8 +10,9 @@ use crate::expr::{
     parse_key_condition, parse_projection,
 };
 use crate::filter::{Filter, all_match};
+use crate::index::Index;
 use crate::item::Item;
-use crate::key::{Key, KeyDecoder, KeySchema, SortCondition};
+use crate::key::{Key, KeyDecoder, KeySchema, SortCondition, encode_key, key_of_item};
 use crate::storage::{Direction, KeyBounds, StoreIter};
 use crate::table::{Dynafile, Table};
 use crate::value::Value;
@@ -27,6 +28,11 @@ use crate::value::Value;
 #[must_use = "iterators do nothing unless consumed"]
 pub struct Items {
     table: Option<Arc<Table>>,
+    /// The index read, for a read of an index.
+    index: Option<Arc<Index>>,
+    /// The key attributes (the table's and the index's) of the last entry read, for a read
+    /// of an index with a limit.
+    last_index_key: Option<Item>,
     inner: Option<StoreIter>,
     filters: Vec<Filter>,
     projection: Option<Arc<Projection>>,
@@ -46,8 +52,13 @@ pub struct Page {
     /// The items of this page (after filtering).
     pub items: Vec<Item>,
     /// The key of the last item read, when the limit stopped the read and more items remain
-    /// (DynamoDB's `LastEvaluatedKey`); pass it to `start_after` for the next page.
+    /// (DynamoDB's `LastEvaluatedKey`); pass it to `start_after` for the next page. For a
+    /// read of an index, the table key of the last item read.
     pub last_evaluated_key: Option<Key>,
+    /// For a read of an index, DynamoDB's `LastEvaluatedKey`: the index's and the table's
+    /// key attributes of the last item read, when the limit stopped the read and more items
+    /// remain; pass it to `start_after_index_key` for the next page.
+    pub last_evaluated_index_key: Option<Item>,
 }
 
 /// The keys a read covers and, for a query, the key prefix of its one partition (so that
@@ -63,6 +74,10 @@ pub(crate) struct ReadOptions {
     pub reverse: bool,
     pub limit: Option<usize>,
     pub start_after: Option<Key>,
+    /// Where a read of an index resumes: an index's `LastEvaluatedKey`.
+    pub start_after_index_key: Option<Item>,
+    /// The index read instead of the table.
+    pub index: Option<String>,
     pub filters: Vec<Filter>,
     pub expressions: ReadExpressions,
 }
@@ -124,11 +139,49 @@ impl ReadOptions {
         }
     }
 
-    /// Reads the keys within `bounds` from one snapshot of `db`'s table, keeping the items
-    /// that pass the filters (and `filter`), projected by `projection`.
+    /// The index the read names (built), if it names one.
+    pub(crate) fn index(&self, db: &Dynafile) -> Result<Option<Arc<Index>>> {
+        self.index
+            .as_deref()
+            .map(|name| db.table.index(name))
+            .transpose()
+    }
+
+    /// The encoded key the read resumes after, if it resumes: a table key, or for a read of
+    /// `index`, an index entry key.
+    pub(crate) fn resume_key(
+        &self,
+        db: &Dynafile,
+        index: Option<&Index>,
+    ) -> Result<Option<Vec<u8>>> {
+        let schema = db.key_schema();
+        match (index, &self.start_after, &self.start_after_index_key) {
+            (_, Some(_), Some(_)) => Err(crate::Error::validation(
+                "a read resumes after a key or after an index key, not both",
+            )),
+            (None, Some(key), None) => encode_key(schema, key).map(Some),
+            (None, None, Some(_)) => Err(crate::Error::validation(
+                "an index key to resume after needs a read of an index",
+            )),
+            (Some(index), Some(_), None) => Err(crate::Error::validation(format!(
+                "a read of index {:?} resumes after an index key (start_after_index_key), the \
+                 last_evaluated_index_key of its previous page",
+                index.name()
+            ))),
+            (Some(index), None, Some(start)) => {
+                let table_key = encode_key(schema, &key_of_item(schema, start)?)?;
+                index.entry_key_of(&table_key, start).map(Some)
+            }
+            (_, None, None) => Ok(None),
+        }
+    }
+
+    /// Reads the keys within `bounds` from one snapshot of `db`'s table (or of `index`),
+    /// keeping the items that pass the filters (and `filter`), projected by `projection`.
     pub(crate) fn read(
         &self,
         db: &Dynafile,
+        index: Option<Arc<Index>>,
         compiled: CompiledRead,
         bounds: impl FnOnce() -> Result<ReadBounds>,
     ) -> Result<Items> {
@@ -148,7 +201,14 @@ impl ReadOptions {
         };
         let table = Arc::clone(&db.table);
         // With a limit, at most `limit` items and one more (to tell whether more remain).
-        let inner = table.store.snapshot().iter(
+        let snapshot = table.store.snapshot();
+        let snapshot = match &index {
+            Some(index) => snapshot.keyspace(index.space).ok_or_else(|| {
+                crate::Error::validation(format!("index {:?} has no storage", index.name()))
+            })?,
+            None => snapshot,
+        };
+        let inner = snapshot.iter(
             bounds,
             direction,
             self.limit.map(|limit| limit + 1),
@@ -160,6 +220,7 @@ impl ReadOptions {
         }
         let mut items = Items::new(table, inner, filters, self.limit);
         items.projection = compiled.projection.map(Arc::new);
+        items.index = index;
         Ok(items)
     }
 }
@@ -185,6 +246,8 @@ impl Items {
     ) -> Items {
         Items {
             table: Some(table),
+            index: None,
+            last_index_key: None,
             inner: Some(inner),
             filters,
             projection: None,
@@ -202,6 +265,8 @@ impl Items {
     pub(crate) fn failed(error: crate::Error) -> Items {
         Items {
             table: None,
+            index: None,
+            last_index_key: None,
             inner: None,
             filters: Vec::new(),
             projection: None,
@@ -221,7 +286,22 @@ impl Items {
         if !self.stopped_by_limit {
             return None;
         }
-        self.table.as_ref()?.decode_key(&self.last_key).ok()
+        let table = self.table.as_ref()?;
+        if self.index.is_some() {
+            return key_of_item(table.schema(), self.last_index_key.as_ref()?).ok();
+        }
+        table.decode_key(&self.last_key).ok()
+    }
+
+    /// For a read of an index: where to resume, as DynamoDB's `LastEvaluatedKey` of an
+    /// index (the index's and the table's key attributes of the last item read) when the
+    /// limit stopped the read and more items remain, else `None`. Meaningful once the
+    /// iterator is exhausted.
+    pub fn last_evaluated_index_key(&self) -> Option<Item> {
+        if !self.stopped_by_limit {
+            return None;
+        }
+        self.last_index_key.clone()
     }
 
     /// How many items were read so far, before filtering.
@@ -242,6 +322,7 @@ impl Items {
         let items = self.by_ref().collect::<Result<Vec<Item>>>()?;
         Ok(Page {
             last_evaluated_key: self.last_evaluated_key(),
+            last_evaluated_index_key: self.last_evaluated_index_key(),
             items,
         })
     }
@@ -264,7 +345,16 @@ impl Items {
                 self.last_key.clear();
                 self.last_key.extend_from_slice(key);
             }
-            let item = table.decode_with(&mut self.keys, key, value)?;
+            let item = match &self.index {
+                Some(index) => {
+                    let item = index.decode(value)?;
+                    if self.limit.is_some() {
+                        self.last_index_key = Some(index.key_attributes(table.schema(), &item));
+                    }
+                    item
+                }
+                None => table.decode_with(&mut self.keys, key, value)?,
+            };
             if all_match(&self.filters, &item) {
                 return Ok(Some(match &self.projection {
                     Some(projection) => projection.apply(&item),

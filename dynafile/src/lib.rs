@@ -43,6 +43,11 @@
 //! condition checks all or nothing, each with its own condition; [`Dynafile::transact_get`]
 //! reads up to 100 items from one snapshot.
 //!
+//! Secondary indexes, global and local ([`Builder::global_index`], [`Builder::local_index`],
+//! [`Dynafile::add_global_index`]), are written in the same commit as their items, so they
+//! are strongly consistent (DynamoDB's global indexes are eventually consistent); query and
+//! scan them with [`Query::index`] and [`Scan::index`].
+//!
 //! Change streams follow DynamoDB Streams: [`Dynafile::subscribe`] yields every later
 //! commit's INSERT, MODIFY and REMOVE events ([`StreamEvent`]) in commit order, and a table
 //! created with a durable stream ([`Builder::stream`]) replays them with
@@ -59,12 +64,14 @@
 // resolve through this.
 extern crate self as dynafile;
 
+mod backfill;
 mod batch;
 mod builder;
 mod encoding;
 mod error;
 mod expr;
 mod filter;
+mod index;
 mod info;
 mod item;
 mod items;
@@ -87,6 +94,7 @@ mod write;
 pub use batch::BatchWriter;
 pub use builder::{Builder, FORMAT_VERSION};
 pub use error::{CancellationReason, Error, Result, ValidationError};
+pub use index::{IndexProjection, MAX_GLOBAL_INDEXES, MAX_LOCAL_INDEXES};
 pub use info::{FileGroup, TableFiles, TableInfo};
 pub use item::{Item, MAX_ITEM_SIZE, MAX_NESTING_DEPTH};
 pub use items::{Items, Page};

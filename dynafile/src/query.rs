@@ -5,10 +5,12 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::filter::Filter;
+use crate::index::Index;
 use crate::item::Item;
 use crate::items::{Items, Page, ReadBounds, ReadOptions};
 use crate::key::{
-    Key, KeyType, SortCondition, encode_key, encode_sort_value, partition_prefix, prefix_successor,
+    Key, KeyAttribute, KeyType, SortCondition, encode_sort_value, partition_prefix,
+    prefix_successor,
 };
 use crate::storage::KeyBounds;
 use crate::table::Dynafile;
@@ -132,6 +134,42 @@ impl Query {
         self
     }
 
+    /// Queries the secondary index `name` instead of the table: the partition key value
+    /// and sort key conditions are the index's, items come in the index's sort key order
+    /// (items sharing an index key in table key order), and each holds the index's
+    /// projected attributes. Every other option applies as to the table; resume a paged
+    /// read with [`Query::start_after_index_key`]. Strongly consistent: the index holds
+    /// every write that returned before the query started (DynamoDB's global indexes are
+    /// eventually consistent).
+    ///
+    /// ```
+    /// use dynafile::{item, Dynafile, IndexProjection, KeyType};
+    /// # let dir = tempfile::tempdir()?;
+    /// let db = Dynafile::builder(dir.path().join("db"))
+    ///     .partition_key("PK", KeyType::S)
+    ///     .sort_key("SK", KeyType::S)
+    ///     .local_index("by_date", "date", KeyType::S, IndexProjection::All)
+    ///     .open()?;
+    /// db.put_item(&item! { "PK" => "u1", "SK" => "order#1", "date" => "2024-05-02" })?;
+    /// db.put_item(&item! { "PK" => "u1", "SK" => "order#2", "date" => "2024-04-30" })?;
+    /// let may = db.query("u1").index("by_date").begins_with("2024-05").page()?;
+    /// assert_eq!(may.items[0]["SK"], "order#1".into());
+    /// assert_eq!(may.items.len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn index(mut self, name: impl Into<String>) -> Query {
+        self.options.index = Some(name.into());
+        self
+    }
+
+    /// Starts a query of an index after this key (DynamoDB's `ExclusiveStartKey` of an
+    /// index): pass the `last_evaluated_index_key` of the previous page; `None` starts at
+    /// the beginning.
+    pub fn start_after_index_key(mut self, key: impl Into<Option<Item>>) -> Query {
+        self.options.start_after_index_key = key.into();
+        self
+    }
+
     /// Keeps only the items for which `predicate` is true. Several filters must all hold.
     pub fn filter(mut self, predicate: impl Fn(&Item) -> bool + Send + Sync + 'static) -> Query {
         self.options
@@ -179,6 +217,27 @@ impl Query {
         self
     }
 
+    fn index_bounds(
+        &self,
+        index: &Index,
+        partition: &Value,
+        sort: Option<&SortCondition>,
+    ) -> Result<ReadBounds> {
+        let (mut bounds, prefix) = index.query_bounds(partition, sort)?;
+        if let Some(start) = self.options.resume_key(&self.db, Some(index))? {
+            if !start.starts_with(&prefix) {
+                return Err(Error::validation(
+                    "the start key is not in the queried partition",
+                ));
+            }
+            bounds = self.options.resume_after(&bounds, &start);
+        }
+        Ok(ReadBounds {
+            keys: bounds,
+            partition: Some(prefix),
+        })
+    }
+
     fn bounds(&self, partition: &Value, sort: Option<&SortCondition>) -> Result<ReadBounds> {
         let schema = self.db.key_schema();
         let prefix = partition_prefix(schema, partition)?;
@@ -196,66 +255,18 @@ impl Query {
                     "a sort key condition needs a sort key, and the table has none ({schema})"
                 )));
             };
-            let with = |value: &Value| -> Result<Vec<u8>> {
+            // One key per sort key value: it starts the value's keys, and its successor
+            // (the key with a 0 byte appended) ends them.
+            bounds = sort_key_bounds(attribute, condition, &prefix, |value, edge| {
                 let mut key = prefix.clone();
                 encode_sort_value(attribute, value, &mut key)?;
+                if edge == SortEdge::Past {
+                    key.push(0);
+                }
                 Ok(key)
-            };
-            bounds = match condition {
-                SortCondition::Eq(v) => KeyBounds {
-                    start: Bound::Included(with(v)?),
-                    end: Bound::Included(with(v)?),
-                },
-                SortCondition::Lt(v) => KeyBounds {
-                    start: bounds.start,
-                    end: Bound::Excluded(with(v)?),
-                },
-                SortCondition::Le(v) => KeyBounds {
-                    start: bounds.start,
-                    end: Bound::Included(with(v)?),
-                },
-                SortCondition::Gt(v) => KeyBounds {
-                    start: Bound::Excluded(with(v)?),
-                    end: bounds.end,
-                },
-                SortCondition::Ge(v) => KeyBounds {
-                    start: Bound::Included(with(v)?),
-                    end: bounds.end,
-                },
-                SortCondition::Between(low, high) => {
-                    let (low, high) = (with(low)?, with(high)?);
-                    if low > high {
-                        return Err(Error::invalid_attribute(
-                            &attribute.name,
-                            "BETWEEN needs its lower bound at most its upper bound",
-                        ));
-                    }
-                    KeyBounds {
-                        start: Bound::Included(low),
-                        end: Bound::Included(high),
-                    }
-                }
-                SortCondition::BeginsWith(v) => {
-                    if attribute.key_type == KeyType::N {
-                        return Err(Error::invalid_attribute(
-                            &attribute.name,
-                            "begins_with needs a string or binary sort key",
-                        ));
-                    }
-                    let start = with(v)?;
-                    let end = match prefix_successor(&start) {
-                        Some(end) => Bound::Excluded(end),
-                        None => partition_end,
-                    };
-                    KeyBounds {
-                        start: Bound::Included(start),
-                        end,
-                    }
-                }
-            };
+            })?;
         }
-        if let Some(key) = &self.options.start_after {
-            let start = encode_key(schema, key)?;
+        if let Some(start) = self.options.resume_key(&self.db, None)? {
             if !start.starts_with(&prefix) {
                 return Err(Error::validation(
                     "the start key is not in the queried partition",
@@ -272,7 +283,11 @@ impl Query {
     /// Runs the query. Errors in the query itself (a wrongly typed key, a sort condition on
     /// a table without sort key, an invalid expression) are returned here.
     pub fn iter(&self) -> Result<Items> {
-        let mut compiled = self.options.expressions.compile(self.db.key_schema())?;
+        let index = self.options.index(&self.db)?;
+        let schema = index
+            .as_ref()
+            .map_or(self.db.key_schema(), |index| index.schema());
+        let mut compiled = self.options.expressions.compile(schema)?;
         let (partition, sort) = match (compiled.key.take(), &self.partition) {
             (Some(_), _) if self.sort.is_some() => {
                 return Err(Error::validation(
@@ -286,15 +301,98 @@ impl Query {
                 return Err(Error::validation("a query needs a partition key value"));
             }
         };
-        self.options.read(&self.db, compiled, || {
-            self.bounds(&partition, sort.as_ref())
-        })
+        let bounds = || match &index {
+            Some(index) => self.index_bounds(index, &partition, sort.as_ref()),
+            None => self.bounds(&partition, sort.as_ref()),
+        };
+        self.options.read(&self.db, index.clone(), compiled, bounds)
     }
 
     /// Runs the query and collects one page.
     pub fn page(&self) -> Result<Page> {
         self.iter()?.into_page()
     }
+}
+
+/// Where a sort key value's keys lie, for [`sort_key_bounds`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SortEdge {
+    /// The bytes every key of a sort key starting with the value starts with.
+    Prefix,
+    /// The first key of the value.
+    First,
+    /// The first key past every key of the value.
+    Past,
+}
+
+/// The keys of one partition (whose keys start with `prefix`) within a sort key condition,
+/// given where each sort key value's keys lie (`edge`). Tables and indexes lay their sort
+/// keys out differently; the conditions mean the same on both.
+pub(crate) fn sort_key_bounds(
+    attribute: &KeyAttribute,
+    condition: &SortCondition,
+    prefix: &[u8],
+    edge: impl Fn(&Value, SortEdge) -> Result<Vec<u8>>,
+) -> Result<KeyBounds> {
+    let partition_start = Bound::Included(prefix.to_vec());
+    let partition_end = match prefix_successor(prefix) {
+        Some(end) => Bound::Excluded(end),
+        None => Bound::Unbounded,
+    };
+    let first = |v: &Value| edge(v, SortEdge::First);
+    let past = |v: &Value| edge(v, SortEdge::Past);
+    Ok(match condition {
+        SortCondition::Eq(v) => KeyBounds {
+            start: Bound::Included(first(v)?),
+            end: Bound::Excluded(past(v)?),
+        },
+        SortCondition::Lt(v) => KeyBounds {
+            start: partition_start,
+            end: Bound::Excluded(first(v)?),
+        },
+        SortCondition::Le(v) => KeyBounds {
+            start: partition_start,
+            end: Bound::Excluded(past(v)?),
+        },
+        SortCondition::Gt(v) => KeyBounds {
+            start: Bound::Included(past(v)?),
+            end: partition_end,
+        },
+        SortCondition::Ge(v) => KeyBounds {
+            start: Bound::Included(first(v)?),
+            end: partition_end,
+        },
+        SortCondition::Between(low, high) => {
+            let (low, high_first, high) = (first(low)?, first(high)?, past(high)?);
+            if low > high_first {
+                return Err(Error::invalid_attribute(
+                    &attribute.name,
+                    "BETWEEN needs its lower bound at most its upper bound",
+                ));
+            }
+            KeyBounds {
+                start: Bound::Included(low),
+                end: Bound::Excluded(high),
+            }
+        }
+        SortCondition::BeginsWith(v) => {
+            if attribute.key_type == KeyType::N {
+                return Err(Error::invalid_attribute(
+                    &attribute.name,
+                    "begins_with needs a string or binary sort key",
+                ));
+            }
+            let start = edge(v, SortEdge::Prefix)?;
+            let end = match prefix_successor(&start) {
+                Some(end) => Bound::Excluded(end),
+                None => partition_end,
+            };
+            KeyBounds {
+                start: Bound::Included(start),
+                end,
+            }
+        }
+    })
 }
 
 impl IntoIterator for Query {

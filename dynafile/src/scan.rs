@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::filter::Filter;
+use crate::index::Index;
 use crate::item::Item;
 use crate::items::{Items, Page, ReadBounds, ReadOptions};
-use crate::key::{Key, encode_key};
+use crate::key::Key;
 use crate::storage::KeyBounds;
 use crate::table::Dynafile;
 use crate::value::Value;
@@ -82,6 +83,23 @@ impl Scan {
         self
     }
 
+    /// Scans the secondary index `name` instead of the table: its entries in index order
+    /// (by the hash of the index partition key, then index sort key, then table key), each
+    /// the item's projected attributes, with every option of a scan (segments split the
+    /// index's hash space). Resume a paged scan with [`Scan::start_after_index_key`].
+    /// Strongly consistent, as [`Query::index`](crate::Query::index).
+    pub fn index(mut self, name: impl Into<String>) -> Scan {
+        self.options.index = Some(name.into());
+        self
+    }
+
+    /// Starts a scan of an index after this key: the `last_evaluated_index_key` of the
+    /// previous page; `None` starts at the beginning.
+    pub fn start_after_index_key(mut self, key: impl Into<Option<Item>>) -> Scan {
+        self.options.start_after_index_key = key.into();
+        self
+    }
+
     /// Keeps only the items for which `predicate` is true. Several filters must all hold.
     pub fn filter(mut self, predicate: impl Fn(&Item) -> bool + Send + Sync + 'static) -> Scan {
         self.options
@@ -145,7 +163,7 @@ impl Scan {
         self
     }
 
-    fn bounds(&self) -> Result<ReadBounds> {
+    fn bounds(&self, index: Option<&Index>) -> Result<ReadBounds> {
         let mut bounds = KeyBounds::all();
         if let Some((segment, total)) = self.segment {
             if total == 0 || total > MAX_SEGMENTS {
@@ -164,8 +182,7 @@ impl Scan {
                 bounds.end = Bound::Excluded(high.to_be_bytes().to_vec());
             }
         }
-        if let Some(key) = &self.options.start_after {
-            let start = encode_key(self.db.key_schema(), key)?;
+        if let Some(start) = self.options.resume_key(&self.db, index)? {
             // Keys begin with their hash, so segment bounds compare directly with keys.
             if !bounds.after_start(&start) || !bounds.before_end(&start) {
                 return Err(Error::validation(
@@ -182,8 +199,11 @@ impl Scan {
 
     /// Runs the scan.
     pub fn iter(&self) -> Result<Items> {
+        let index = self.options.index(&self.db)?;
         let compiled = self.options.expressions.compile(self.db.key_schema())?;
-        self.options.read(&self.db, compiled, || self.bounds())
+        self.options.read(&self.db, index.clone(), compiled, || {
+            self.bounds(index.as_deref())
+        })
     }
 
     /// Runs the scan and collects one page.

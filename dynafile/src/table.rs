@@ -12,11 +12,12 @@ use crate::expr::{
     Condition, ExpressionKind, Placeholders, Projection, Resolver, evaluate, parse_condition,
     parse_projection,
 };
+use crate::index::Index;
 use crate::item::Item;
 use crate::key::{IntoKey, Key, KeyDecoder, KeySchema, decode_key, encode_key, key_of_item};
 use crate::query::Query;
 use crate::scan::Scan;
-use crate::storage::{CheckReport, Durability, Snapshot, Store};
+use crate::storage::{CheckReport, Durability, Snapshot, Store, TABLE_KEYSPACE};
 use crate::stream::Streams;
 use crate::update_item::UpdateItem;
 use crate::value::Value;
@@ -50,6 +51,9 @@ pub struct Dynafile {
 pub(crate) struct Table {
     pub(crate) path: PathBuf,
     pub(crate) meta: Meta,
+    /// `meta.json` as it is now (indexes are added while the table is open); held while an
+    /// index is added.
+    pub(crate) meta_file: std::sync::Mutex<Meta>,
     pub(crate) store: Arc<Store>,
     pub(crate) durability: Durability,
     /// What each write maintains besides the items (see `write.rs`).
@@ -239,13 +243,22 @@ impl Dynafile {
         durability: Durability,
         streams: Streams,
     ) -> Dynafile {
+        let indexes = (1..)
+            .zip(&meta.indexes)
+            .map(|(space, index)| Arc::new(Index::new(index.clone(), space)))
+            .collect();
+        let hooks = WriteHooks {
+            needs_old_images: false,
+            indexes: arc_swap::ArcSwap::from_pointee(indexes),
+        };
         Dynafile {
             table: Arc::new(Table {
                 path,
+                meta_file: std::sync::Mutex::new(meta.clone()),
                 meta,
                 store,
                 durability,
-                hooks: WriteHooks::default(),
+                hooks,
                 streams: Arc::new(streams),
                 _lock: lock,
             }),
@@ -420,10 +433,25 @@ impl Dynafile {
     }
 
     /// Reads every file of the table and verifies every checksum, the order of keys, and that
-    /// every stored item decodes (the durable stream's segments too). Problems are listed in the report, not returned as errors.
+    /// every stored item decodes (every index's entries and the durable stream's segments
+    /// too). Problems are listed in the report, not returned as errors.
     pub fn check(&self) -> Result<CheckReport> {
         let table = &self.table;
-        let mut report = table.store.check(&|key, value| {
+        let indexes = table.hooks.indexes.load_full();
+        let mut report = table.store.check(&|space, key, value| {
+            if space != TABLE_KEYSPACE {
+                let Some(index) = indexes.iter().find(|index| index.space == space) else {
+                    return Some(format!("an entry of keyspace {space}, which no index has"));
+                };
+                return match index.decode(value) {
+                    Ok(item) if key_of_item(table.schema(), &item).is_ok() => None,
+                    Ok(_) => Some(format!(
+                        "an entry of index {:?} lacks the table's key attributes",
+                        index.name()
+                    )),
+                    Err(e) => Some(e.to_string()),
+                };
+            }
             if decode_key(&table.meta.key_schema, key).is_none() {
                 return Some("a key does not decode under the table's key schema".to_owned());
             }

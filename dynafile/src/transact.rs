@@ -185,7 +185,7 @@ impl Compiled {
             let item = old.filter(|_| self.return_old).map(Box::new);
             return Ok(Err(CancellationReason::ConditionalCheckFailed { item }));
         }
-        Ok(Ok(match self.kind {
+        let (change, size) = match self.kind {
             Kind::Put(value, size) => (Some(ItemChange::put(self.key, value)), size),
             Kind::Update { key, update } => {
                 match updated_item(table, &key, &self.key, &update, old.as_ref()) {
@@ -200,7 +200,17 @@ impl Compiled {
             }
             Kind::Delete => (Some(ItemChange::delete(self.key)), 0),
             Kind::ConditionCheck => (None, 0),
-        }))
+        };
+        // An item an index cannot hold cancels the transaction with this action's reason.
+        if let Some(ItemChange {
+            key,
+            new: Some(value),
+        }) = &change
+            && let Some(error) = table.index_violation(key, value)?
+        {
+            return Ok(Err(CancellationReason::ValidationError(error)));
+        }
+        Ok(Ok((change, size)))
     }
 }
 

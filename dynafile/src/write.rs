@@ -12,8 +12,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::error::Result;
-use crate::storage::{Durability, Op, Snapshot};
+use arc_swap::ArcSwap;
+
+use crate::error::{Error, Result, ValidationError};
+use crate::index::Index;
+use crate::storage::{Durability, Op, Snapshot, TABLE_KEYSPACE};
 use crate::stream::RawEvent;
 use crate::table::Table;
 
@@ -43,21 +46,36 @@ impl ItemChange {
     fn into_op(self) -> Op {
         match self.new {
             Some(value) => Op::Put {
+                space: TABLE_KEYSPACE,
                 key: self.key,
                 value,
             },
-            None => Op::Delete { key: self.key },
+            None => Op::Delete {
+                space: TABLE_KEYSPACE,
+                key: self.key,
+            },
         }
     }
 }
 
-/// What a table maintains on each write besides its items. Nothing yet: secondary indexes
-/// will set these when the table has them. (Change streams need old images only while they
-/// are active, which `Table::needs_old_images` asks them.)
-#[derive(Clone, Copy, Debug, Default)]
+/// What a table maintains on each write besides its items: its secondary indexes. (Change
+/// streams need old images only while they are active, which `Table::needs_old_images`
+/// asks them.)
+#[derive(Default)]
 pub(crate) struct WriteHooks {
-    /// Whether each commit reads the old image of every item it changes.
+    /// Whether each commit reads the old image of every item it changes, even without
+    /// indexes.
     pub(crate) needs_old_images: bool,
+    /// The table's indexes, replaced whole (under the commit lock) when one is added.
+    pub(crate) indexes: ArcSwap<Vec<Arc<Index>>>,
+}
+
+impl WriteHooks {
+    /// Whether each commit reads the old image of every item it changes. Asked under the
+    /// commit lock, it is exact for that commit.
+    pub(crate) fn needs_old_images(&self) -> bool {
+        self.needs_old_images || !self.indexes.load().is_empty()
+    }
 }
 
 impl Table {
@@ -89,10 +107,11 @@ impl Table {
         Ok(out)
     }
 
-    /// Whether commits read the old images of the items they change: for the hooks, or
-    /// for change-stream events while a subscription or a durable stream exists.
+    /// Whether commits read the old images of the items they change: for the indexes, or
+    /// for change-stream events while a subscription or a durable stream exists. Asked
+    /// under the commit lock, it is exact for that commit.
     fn needs_old_images(&self) -> bool {
-        self.hooks.needs_old_images || self.streams.active()
+        self.hooks.needs_old_images() || self.streams.active()
     }
 
     /// Commits changes decided without reading the table. The fast path of puts, deletes
@@ -102,14 +121,21 @@ impl Table {
         durability: Durability,
         changes: Vec<ItemChange>,
     ) -> Result<()> {
-        if self.needs_old_images() {
-            return self.commit_changes(durability, |_| Ok((changes, ())));
+        if !self.needs_old_images() {
+            let ops = changes.iter().cloned().map(ItemChange::into_op).collect();
+            // An index added (or a subscription made) since the check above needs this
+            // commit's entries (or events): then the commit goes the reading way.
+            let committed = self
+                .store
+                .commit_unless(ops, durability, || self.needs_old_images())?;
+            if committed.is_some() {
+                return Ok(());
+            }
         }
-        let ops = changes.into_iter().map(ItemChange::into_op).collect();
-        self.store.commit(ops, durability).map(drop)
+        self.commit_changes(durability, |_| Ok((changes, ())))
     }
 
-    /// The storage ops of `changes`, in order, with what the table's hooks add, and the
+    /// The storage ops of `changes`, in order, with what the table's indexes add, and the
     /// change-stream events of the changes while streams are active.
     fn ops_of(
         &self,
@@ -121,6 +147,7 @@ impl Table {
             return Ok((ops, None));
         }
         let mut events = self.streams.active().then(Vec::new);
+        let indexes = self.hooks.indexes.load_full();
         // A key changed twice in one commit (a batch may do that) has, as its old image the
         // second time, what the first change wrote.
         let mut written: HashMap<Vec<u8>, Option<Arc<[u8]>>> = HashMap::new();
@@ -132,8 +159,13 @@ impl Table {
                     .get(&change.key)?
                     .map(|found| Arc::from(found.bytes())),
             };
-            self.hooks
-                .maintain(&change.key, old.as_deref(), change.new.as_deref(), &mut ops);
+            self.maintain(
+                &indexes,
+                &change.key,
+                old.as_deref(),
+                change.new.as_deref(),
+                &mut ops,
+            )?;
             if let Some(events) = &mut events
                 && let Some(event) =
                     RawEvent::of_change(&change.key, old.as_ref(), change.new.as_ref())
@@ -147,13 +179,80 @@ impl Table {
     }
 }
 
-impl WriteHooks {
+impl Table {
+    /// What the table's indexes find wrong with the new image `value` of the item under
+    /// `key` (a key attribute of the wrong type), as [`Table::maintain`] would refuse it.
+    pub(crate) fn index_violation(
+        &self,
+        key: &[u8],
+        value: &[u8],
+    ) -> Result<Option<ValidationError>> {
+        let indexes = self.hooks.indexes.load();
+        if indexes.is_empty() {
+            return Ok(None);
+        }
+        let item = self.decode(key, value)?;
+        for index in indexes.iter() {
+            match index.entry(self.schema(), key, &item) {
+                Ok(_) => {}
+                Err(Error::Validation(error)) => return Ok(Some(error)),
+                Err(other) => return Err(other),
+            }
+        }
+        Ok(None)
+    }
+
     /// Adds to `ops` what one item's change from `old` to `new` (encoded images, `None` for
-    /// no item) requires besides the item itself: where index entries and change-stream
-    /// events are derived, once the table has them. It runs under the commit lock, so calls
-    /// come in commit order; events must be published only once the commit has succeeded
-    /// (the log append can still fail after this).
-    fn maintain(&self, _key: &[u8], _old: Option<&[u8]>, _new: Option<&[u8]>, _ops: &mut Vec<Op>) {}
+    /// no item) requires besides the item itself: the index entries that go and come. It
+    /// runs under the commit lock, so calls come in commit order. A new image that
+    /// an index cannot hold (a key attribute of the wrong type) fails the whole commit.
+    fn maintain(
+        &self,
+        indexes: &[Arc<Index>],
+        key: &[u8],
+        old: Option<&[u8]>,
+        new: Option<&[u8]>,
+        ops: &mut Vec<Op>,
+    ) -> Result<()> {
+        if indexes.is_empty() {
+            return Ok(());
+        }
+        let old = old.map(|bytes| self.decode(key, bytes)).transpose()?;
+        let new = new.map(|bytes| self.decode(key, bytes)).transpose()?;
+        let schema = self.schema();
+        for index in indexes {
+            // The old image was accepted when written: an entry it cannot have, it has not.
+            let old_entry = match &old {
+                Some(item) => index.entry(schema, key, item).unwrap_or(None),
+                None => None,
+            };
+            let new_entry = match &new {
+                Some(item) => index.entry(schema, key, item)?,
+                None => None,
+            };
+            if old_entry == new_entry {
+                continue;
+            }
+            if let Some((old_key, _)) = &old_entry
+                && new_entry
+                    .as_ref()
+                    .is_none_or(|(new_key, _)| new_key != old_key)
+            {
+                ops.push(Op::Delete {
+                    space: index.space,
+                    key: old_key.clone(),
+                });
+            }
+            if let Some((new_key, value)) = new_entry {
+                ops.push(Op::Put {
+                    space: index.space,
+                    key: new_key,
+                    value: Arc::from(value),
+                });
+            }
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

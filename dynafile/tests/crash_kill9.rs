@@ -21,6 +21,9 @@
 //! directory carries over from round to round, so recovery runs over what earlier recoveries
 //! (killed or not) left.
 //!
+//! The table has a global index that every write changes: after each recovery it must hold
+//! exactly the entries the table's items imply (an item and its entries commit together).
+//!
 //! `DYNAFILE_TEST_SEED=<seed printed by the test>` replays a run's writes and kill delays
 //! (where exactly each kill lands still varies); `DYNAFILE_TEST_ROUNDS=<n>` soaks.
 #![cfg(unix)]
@@ -41,7 +44,9 @@ use crash_writes::{
     Action, Entry, Key, Kind, Model, PARTITIONS, SORT_KEYS, Write, entry_of, key_name, random_key,
     run_transaction, transaction,
 };
-use dynafile::{Builder, Durability, Dynafile, Item, KeyType, Value, WriteOptions};
+use dynafile::{
+    Builder, Durability, Dynafile, IndexProjection, Item, KeyType, Value, WriteOptions,
+};
 
 /// The child test the parent runs.
 const CHILD_TEST: &str = "crash_writer_child";
@@ -57,10 +62,55 @@ fn rounds() -> u64 {
         .unwrap_or(ROUNDS)
 }
 
+/// The table's global index: every write moves its items' entries (each write has its own
+/// `op`), in the same commit.
+const INDEX: &str = "by_op";
+
+/// What the index must hold given the table's `items`, against what it holds: problems as
+/// messages.
+fn index_problems(db: &Dynafile, items: &[Item]) -> Vec<String> {
+    let sorted = |mut entries: Vec<Item>| {
+        entries.sort_by_key(|item| format!("{item:?}"));
+        entries
+    };
+    let expected = sorted(
+        items
+            .iter()
+            .filter(|item| matches!(item.get("op"), Some(Value::S(_))))
+            .map(|item| {
+                let mut entry = Item::new();
+                for name in ["PK", "SK", "op", "batch"] {
+                    if let Some(value) = item.get(name) {
+                        entry.insert(name, value.clone());
+                    }
+                }
+                entry
+            })
+            .collect(),
+    );
+    let found: dynafile::Result<Vec<Item>> =
+        db.scan().index(INDEX).iter().and_then(|i| i.collect());
+    match found {
+        Ok(found) if sorted(found.clone()) == expected => Vec::new(),
+        Ok(_) => vec![format!(
+            "index {INDEX} does not hold the entries of the table's {} items",
+            items.len()
+        )],
+        Err(error) => vec![format!("scan of index {INDEX} failed: {error}")],
+    }
+}
+
 fn builder(dir: &Path) -> Builder {
     Dynafile::builder(dir)
         .partition_key("PK", KeyType::S)
         .sort_key("SK", KeyType::S)
+        .global_index(
+            INDEX,
+            "op",
+            KeyType::S,
+            None,
+            IndexProjection::Include(vec!["batch".into()]),
+        )
         .memtable_size(32 << 10)
         .target_file_size(16 << 10)
         .block_size(512)
@@ -76,6 +126,7 @@ fn read_table(db: &Dynafile) -> (Model, Vec<String>) {
         Err(error) => return (model, vec![format!("scan failed: {error}")]),
     };
     let items: Vec<Item> = items;
+    problems.extend(index_problems(db, &items));
     for item in &items {
         match entry_of(item) {
             Ok((key, entry)) => {
@@ -670,6 +721,7 @@ fn open_removes_temporary_files_of_killed_writes() {
         [
             ".unrelated.tmp",
             "LOCK",
+            "indexes",
             "manifest",
             "meta.json",
             "partitions",

@@ -8,7 +8,8 @@ use crate::key::hash_of_encoded;
 use crate::storage::manifest::Manifest;
 use crate::storage::partition_file::PartitionFile;
 use crate::storage::store::{Store, lock};
-use crate::storage::wal::{Op, list_segments, scan_segment};
+use crate::storage::version::Version;
+use crate::storage::wal::{KeyspaceId, Op, list_segments, scan_segment};
 
 /// One thing [`check`](crate::Dynafile::check) found wrong.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -97,84 +98,27 @@ impl CheckReport {
     }
 }
 
-/// Says what is wrong with a stored entry (key, value), if anything.
-pub(crate) type EntryValidator<'a> = dyn Fn(&[u8], &[u8]) -> Option<String> + 'a;
+/// Says what is wrong with a stored entry (keyspace, key, value), if anything.
+pub(crate) type EntryValidator<'a> = dyn Fn(KeyspaceId, &[u8], &[u8]) -> Option<String> + 'a;
 
 impl Store {
-    /// Reads every file of the store from disk (bypassing the cache) and verifies checksums,
-    /// key order, that keys lie in their file's hash range, entry counts, and each live
-    /// entry with `validate` (which returns what is wrong with an entry, if anything).
+    /// Reads every file of every keyspace from disk (bypassing the cache) and verifies
+    /// checksums, key order, that keys lie in their file's hash range, entry counts, and each
+    /// live entry with `validate` (which returns what is wrong with an entry, if anything).
     pub(crate) fn check(&self, validate: &EntryValidator<'_>) -> Result<CheckReport> {
         let mut report = CheckReport::default();
-        if let Err(error) = Manifest::load(&self.dir) {
-            report.note(error)?;
-        }
+        let dirs: Vec<_> = lock(&self.checkpoint)
+            .spaces
+            .iter()
+            .map(|space| space.dir.clone())
+            .collect();
         let snapshot = self.snapshot();
-        let version = snapshot.version();
-        for (index, range) in version.ranges.iter().enumerate() {
-            let low = range.start;
-            let high = version.ranges.get(index + 1).map(|next| next.start);
-            for handle in range.files_newest_first() {
-                report.partition_files += 1;
-                let file = match PartitionFile::open(handle.meta.id, &handle.path()) {
-                    Ok(file) => file,
-                    Err(error) => {
-                        report.note(error)?;
-                        continue;
-                    }
-                };
-                let mut previous: Option<Vec<u8>> = None;
-                let mut entries = 0u64;
-                for number in 0..file.block_count() {
-                    let block = match file.read_block(number) {
-                        Ok(block) => block,
-                        Err(error) => {
-                            report.note(error)?;
-                            continue;
-                        }
-                    };
-                    report.blocks += 1;
-                    for entry in 0..block.len() {
-                        let key = block.key(entry);
-                        let problem = |reason: String| Problem {
-                            file: handle.path(),
-                            offset: None,
-                            reason,
-                        };
-                        if previous.as_deref().is_some_and(|p| p >= key) {
-                            report.problems.push(problem(format!(
-                                "block {number}: keys out of order across blocks"
-                            )));
-                        }
-                        let hash = hash_of_encoded(key);
-                        if hash < low || high.is_some_and(|high| hash >= high) {
-                            report.problems.push(problem(format!(
-                                "block {number}: a key lies outside the file's hash range"
-                            )));
-                        }
-                        if let Some(value) = block.value(entry)
-                            && let Some(reason) = validate(key, value)
-                        {
-                            report
-                                .problems
-                                .push(problem(format!("block {number}, entry {entry}: {reason}")));
-                        }
-                        previous = Some(key.to_vec());
-                        entries += 1;
-                    }
-                }
-                report.entries += entries;
-                if entries != file.entries() || entries != handle.meta.entries {
-                    report.problems.push(Problem {
-                        file: handle.path(),
-                        offset: None,
-                        reason: format!(
-                            "holds {entries} entries; its footer says {} and the manifest {}",
-                            file.entries(),
-                            handle.meta.entries
-                        ),
-                    });
-                }
+        for (space, dir) in (0..).zip(&dirs) {
+            if let Err(error) = Manifest::load(dir) {
+                report.note(error)?;
+            }
+            if let Some(view) = snapshot.keyspace(space) {
+                check_files(&mut report, space, view.version(), validate)?;
             }
         }
         // Hold checkpoints off while the log is read, so none deletes a segment between its
@@ -189,8 +133,8 @@ impl Store {
             report.log_records += scan.records.len() as u64;
             for record in &scan.records {
                 for op in &record.ops {
-                    if let Op::Put { key, value } = op
-                        && let Some(reason) = validate(key, value)
+                    if let Op::Put { space, key, value } = op
+                        && let Some(reason) = validate(*space, key, value)
                     {
                         report.problems.push(Problem {
                             file: path.clone(),
@@ -210,4 +154,80 @@ impl Store {
         }
         Ok(report)
     }
+}
+
+/// Verifies the partition files of one keyspace's version.
+fn check_files(
+    report: &mut CheckReport,
+    space: KeyspaceId,
+    version: &Version,
+    validate: &EntryValidator<'_>,
+) -> Result<()> {
+    for (index, range) in version.ranges.iter().enumerate() {
+        let low = range.start;
+        let high = version.ranges.get(index + 1).map(|next| next.start);
+        for handle in range.files_newest_first() {
+            report.partition_files += 1;
+            let file = match PartitionFile::open(handle.meta.id, &handle.path()) {
+                Ok(file) => file,
+                Err(error) => {
+                    report.note(error)?;
+                    continue;
+                }
+            };
+            let mut previous: Option<Vec<u8>> = None;
+            let mut entries = 0u64;
+            for number in 0..file.block_count() {
+                let block = match file.read_block(number) {
+                    Ok(block) => block,
+                    Err(error) => {
+                        report.note(error)?;
+                        continue;
+                    }
+                };
+                report.blocks += 1;
+                for entry in 0..block.len() {
+                    let key = block.key(entry);
+                    let problem = |reason: String| Problem {
+                        file: handle.path(),
+                        offset: None,
+                        reason,
+                    };
+                    if previous.as_deref().is_some_and(|p| p >= key) {
+                        report.problems.push(problem(format!(
+                            "block {number}: keys out of order across blocks"
+                        )));
+                    }
+                    let hash = hash_of_encoded(key);
+                    if hash < low || high.is_some_and(|high| hash >= high) {
+                        report.problems.push(problem(format!(
+                            "block {number}: a key lies outside the file's hash range"
+                        )));
+                    }
+                    if let Some(value) = block.value(entry)
+                        && let Some(reason) = validate(space, key, value)
+                    {
+                        report
+                            .problems
+                            .push(problem(format!("block {number}, entry {entry}: {reason}")));
+                    }
+                    previous = Some(key.to_vec());
+                    entries += 1;
+                }
+            }
+            report.entries += entries;
+            if entries != file.entries() || entries != handle.meta.entries {
+                report.problems.push(Problem {
+                    file: handle.path(),
+                    offset: None,
+                    reason: format!(
+                        "holds {entries} entries; its footer says {} and the manifest {}",
+                        file.entries(),
+                        handle.meta.entries
+                    ),
+                });
+            }
+        }
+    }
+    Ok(())
 }

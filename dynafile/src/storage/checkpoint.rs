@@ -1,5 +1,6 @@
-//! Checkpoints: the frozen memtable goes into partition files, a new manifest is written
-//! atomically, and the log segments it covers are deleted.
+//! Checkpoints: the frozen memtables (one per keyspace) go into partition files, a new
+//! manifest of each keyspace is written atomically, and the log segments they all cover
+//! are deleted.
 //!
 //! Each hash range the memtable touches gets either a small sorted *run* of just the
 //! changes (tombstones included), or, once its runs add up to half its base or there are too
@@ -12,61 +13,98 @@
 //! for the freeze (a log rotation), or when a second memtable fills before this one is done.
 
 use std::ops::Bound;
+use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use crate::error::Result;
 use crate::key::hash_of_encoded;
 use crate::storage::cursor::{Cursor, Direction, FileCursor, KeyBounds, MemCursor, MergeCursor};
 use crate::storage::fs::sync_dir;
 use crate::storage::manifest::{FileMeta, Manifest, partition_path};
+use crate::storage::memtable::MemTable;
 use crate::storage::partition_file::PartitionFileWriter;
-use crate::storage::store::{Frozen, Store, lock, remove_orphans};
-use crate::storage::version::{FileHandle, Range, Version};
+use crate::storage::store::{Store, lock, remove_orphans};
+use crate::storage::version::{FileHandle, Range, Version, cache_id};
+use crate::storage::wal::KeyspaceId;
+
+/// Where a checkpoint writes one keyspace's files.
+struct Target {
+    space: KeyspaceId,
+    partitions_dir: Arc<Path>,
+}
 
 impl Store {
-    /// Checkpoints the active memtable (if it holds anything). One checkpoint runs at a time.
+    /// Checkpoints the active memtables (if they hold anything), every keyspace's together.
+    /// One checkpoint runs at a time.
     pub(crate) fn run_checkpoint(&self) -> Result<()> {
         let _running = lock(&self.checkpoint_running);
         // Leftovers of an earlier process go before this process writes any file. (Not at
         // open: listing every file would make opening a large table slower.)
-        if !self.orphans_removed.load(Ordering::Acquire) {
-            let manifest = lock(&self.checkpoint).manifest.clone();
-            remove_orphans(&self.partitions_dir, &manifest)?;
-            self.orphans_removed.store(true, Ordering::Release);
+        let unswept: Vec<(Arc<Path>, Manifest)> = lock(&self.checkpoint)
+            .spaces
+            .iter()
+            .filter(|space| !space.orphans_removed)
+            .map(|space| (Arc::clone(&space.partitions_dir), space.manifest.clone()))
+            .collect();
+        for (partitions_dir, manifest) in &unswept {
+            remove_orphans(partitions_dir, manifest)?;
+        }
+        for space in &mut lock(&self.checkpoint).spaces {
+            space.orphans_removed = true;
         }
         let Some(frozen) = self.freeze()? else {
             return Ok(());
         };
-        let version = self.version.load_full();
-        let (mut next_file_id, meta_checksum) = {
-            let state = lock(&self.checkpoint);
-            (state.next_file_id, state.manifest.meta_checksum)
-        };
-        let written = self.write_changes(&frozen, &version, &mut next_file_id);
-        // File ids are never reused, not even after a failure: blocks are cached by file id.
-        lock(&self.checkpoint).next_file_id = next_file_id;
-        let (ranges, replaced) = written?;
-        sync_dir(&self.partitions_dir)?;
-        let manifest = Manifest {
-            checkpoint_seq: frozen.last_seq,
-            next_file_id,
-            ranges: ranges.iter().map(Range::meta).collect(),
-            meta_checksum,
-        };
-        manifest.store(&self.dir)?;
-        self.install(ranges, manifest);
+        // Every record a manifest will claim to cover is in the log first, so that recovery,
+        // which replays from the keyspace that covers least, finds no gap before the others.
+        self.wal.sync_to(frozen.last_seq)?;
+        let versions = self.versions.load_full();
+        let mut results = Vec::with_capacity(frozen.tables.len());
+        let mut replaced = Vec::new();
+        for (space, table) in (0..).zip(&frozen.tables) {
+            let (target, dir, mut next_file_id, meta_checksum) = {
+                let state = lock(&self.checkpoint);
+                let files = &state.spaces[space as usize];
+                (
+                    Target {
+                        space,
+                        partitions_dir: Arc::clone(&files.partitions_dir),
+                    },
+                    files.dir.clone(),
+                    files.next_file_id,
+                    files.manifest.meta_checksum,
+                )
+            };
+            let version = &versions.spaces[space as usize];
+            let written = self.write_changes(&target, table, version, &mut next_file_id);
+            // File ids are never reused, not even after a failure: blocks are cached by id.
+            lock(&self.checkpoint).spaces[space as usize].next_file_id = next_file_id;
+            let (ranges, replaced_here) = written?;
+            sync_dir(&target.partitions_dir)?;
+            let manifest = Manifest {
+                checkpoint_seq: frozen.last_seq,
+                next_file_id,
+                ranges: ranges.iter().map(Range::meta).collect(),
+                meta_checksum,
+            };
+            manifest.store(&dir)?;
+            results.push((ranges, manifest));
+            replaced.extend(replaced_here);
+        }
+        self.install(results);
         for handle in replaced {
             handle.mark_obsolete();
         }
+        // Only now does every keyspace cover the older segments.
         self.wal.delete_segments_before(frozen.wal_segment)
     }
 
-    /// Writes the frozen memtable's changes into new partition files; returns the new
-    /// ranges and the files they replace.
+    /// Writes a frozen memtable's changes into new partition files of its keyspace;
+    /// returns the new ranges and the files they replace.
     fn write_changes(
         &self,
-        frozen: &Frozen,
+        target: &Target,
+        table: &Arc<MemTable>,
         version: &Version,
         next_file_id: &mut u64,
     ) -> Result<(Vec<Range>, Vec<Arc<FileHandle>>)> {
@@ -79,7 +117,7 @@ impl Store {
                 end: high.map_or(Bound::Unbounded, Bound::Excluded),
             };
             let changes = MemCursor::new(
-                Arc::clone(&frozen.table),
+                Arc::clone(table),
                 bounds.clone(),
                 u64::MAX,
                 Direction::Forward,
@@ -88,7 +126,7 @@ impl Store {
                 ranges.push(range.clone());
                 continue;
             }
-            let changed_bytes = frozen.table.bytes_between(
+            let changed_bytes = table.bytes_between(
                 bounds.start.as_ref().map(Vec::as_slice),
                 bounds.end.as_ref().map(Vec::as_slice),
             );
@@ -103,13 +141,14 @@ impl Store {
                     )?));
                 }
                 ranges.extend(self.write_base(
+                    target,
                     MergeCursor::new(sources, Direction::Forward),
                     range.start,
                     next_file_id,
                 )?);
                 replaced.extend(range.files_newest_first().cloned());
             } else {
-                let run = self.write_run(changes, next_file_id)?;
+                let run = self.write_run(target, changes, next_file_id)?;
                 let mut updated = range.clone();
                 updated.runs.push(run);
                 ranges.push(updated);
@@ -128,19 +167,28 @@ impl Store {
         range.runs.len() + 1 > self.options.max_runs || runs_bytes >= base.meta.size / 2
     }
 
-    fn new_writer(&self, next_file_id: &mut u64) -> Result<(u64, PartitionFileWriter)> {
+    fn new_writer(
+        &self,
+        target: &Target,
+        next_file_id: &mut u64,
+    ) -> Result<(u64, PartitionFileWriter)> {
         let id = *next_file_id;
         *next_file_id += 1;
         let writer = PartitionFileWriter::create(
-            id,
-            partition_path(&self.partitions_dir, id),
+            cache_id(target.space, id),
+            partition_path(&target.partitions_dir, id),
             self.options.block_bytes,
             Arc::clone(&self.cache),
         )?;
         Ok((id, writer))
     }
 
-    fn finish(&self, id: u64, writer: PartitionFileWriter) -> Result<Arc<FileHandle>> {
+    fn finish(
+        &self,
+        target: &Target,
+        id: u64,
+        writer: PartitionFileWriter,
+    ) -> Result<Arc<FileHandle>> {
         let summary = writer.finish()?;
         let meta = FileMeta {
             id,
@@ -149,25 +197,32 @@ impl Store {
         };
         Ok(FileHandle::opened(
             meta,
-            Arc::clone(&self.partitions_dir),
+            target.space,
+            Arc::clone(&target.partitions_dir),
             summary.opened,
         ))
     }
 
     /// Writes a range's changes as one run, tombstones included.
-    fn write_run(&self, mut changes: MemCursor, next_file_id: &mut u64) -> Result<Arc<FileHandle>> {
-        let (id, mut writer) = self.new_writer(next_file_id)?;
+    fn write_run(
+        &self,
+        target: &Target,
+        mut changes: MemCursor,
+        next_file_id: &mut u64,
+    ) -> Result<Arc<FileHandle>> {
+        let (id, mut writer) = self.new_writer(target, next_file_id)?;
         while let Some((key, value)) = changes.current() {
             writer.add(key, value)?;
             changes.advance()?;
         }
-        self.finish(id, writer)
+        self.finish(target, id, writer)
     }
 
     /// Writes the merged entries of a range as its new base, without tombstones, split into
     /// several ranges at partition-key hash boundaries when it outgrows the target size.
     fn write_base(
         &self,
+        target: &Target,
         mut merged: MergeCursor,
         start: u64,
         next_file_id: &mut u64,
@@ -187,12 +242,12 @@ impl Store {
                 {
                     ranges.push(Range {
                         start: range_start,
-                        base: Some(self.finish(id, writer)?),
+                        base: Some(self.finish(target, id, writer)?),
                         runs: Vec::new(),
                     });
                 }
                 if current.is_none() {
-                    let (id, writer) = self.new_writer(next_file_id)?;
+                    let (id, writer) = self.new_writer(target, next_file_id)?;
                     let range_start = if ranges.is_empty() { start } else { hash };
                     current = Some((id, writer, range_start));
                 }
@@ -206,7 +261,7 @@ impl Store {
         if let Some((id, writer, range_start)) = current {
             ranges.push(Range {
                 start: range_start,
-                base: Some(self.finish(id, writer)?),
+                base: Some(self.finish(target, id, writer)?),
                 runs: Vec::new(),
             });
         }

@@ -27,12 +27,12 @@ pub(crate) use cursor::{Direction, KeyBounds};
 pub(crate) use fs::{remove_atomic_leftovers, write_atomic};
 pub(crate) use manifest::MANIFEST_FILE;
 pub(crate) use stats::{StoreStats, file_len};
-pub(crate) use store::{PARTITIONS_DIR, Store, WAL_DIR, lock};
+pub(crate) use store::{KeyspaceSpec, PARTITIONS_DIR, Store, WAL_DIR, lock};
 pub(crate) use stream_log::{
     RetentionLimits, SEGMENT_BYTES, StreamLog, StreamRecord, now_ms, scan_segment,
 };
 pub(crate) use version::{Snapshot, StoreIter};
-pub(crate) use wal::Op;
+pub(crate) use wal::{KeyspaceId, Op, TABLE_KEYSPACE};
 
 /// When a write is made durable.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]

@@ -15,11 +15,14 @@ use crate::storage::cursor::{
 use crate::storage::manifest::{FileMeta, RangeMeta, partition_path};
 use crate::storage::memtable::MemTable;
 use crate::storage::partition_file::PartitionFile;
+use crate::storage::wal::{KeyspaceId, TABLE_KEYSPACE};
 
 /// A live partition file, opened on first use. Once replaced by a checkpoint it is marked
 /// obsolete and deleted when the last reader that may use it lets go.
 pub(crate) struct FileHandle {
     pub meta: FileMeta,
+    /// The keyspace the file belongs to: file ids are unique within one.
+    space: KeyspaceId,
     /// The partitions directory, shared by every handle (the file's path is built only when
     /// needed, so that opening a table costs no allocation per file).
     dir: Arc<Path>,
@@ -29,18 +32,25 @@ pub(crate) struct FileHandle {
 
 impl FileHandle {
     /// A handle of a file just written, already open.
-    pub(crate) fn opened(meta: FileMeta, dir: Arc<Path>, file: PartitionFile) -> Arc<FileHandle> {
+    pub(crate) fn opened(
+        meta: FileMeta,
+        space: KeyspaceId,
+        dir: Arc<Path>,
+        file: PartitionFile,
+    ) -> Arc<FileHandle> {
         Arc::new(FileHandle {
             meta,
+            space,
             dir,
             opened: OnceLock::from(Arc::new(file)),
             obsolete: AtomicBool::new(false),
         })
     }
 
-    pub(crate) fn new(meta: FileMeta, dir: Arc<Path>) -> Arc<FileHandle> {
+    pub(crate) fn new(meta: FileMeta, space: KeyspaceId, dir: Arc<Path>) -> Arc<FileHandle> {
         Arc::new(FileHandle {
             meta,
+            space,
             dir,
             opened: OnceLock::new(),
             obsolete: AtomicBool::new(false),
@@ -57,7 +67,10 @@ impl FileHandle {
         if let Some(file) = self.opened.get() {
             return Ok(Arc::clone(file));
         }
-        let file = Arc::new(PartitionFile::open(self.meta.id, &self.path())?);
+        let file = Arc::new(PartitionFile::open(
+            cache_id(self.space, self.meta.id),
+            &self.path(),
+        )?);
         // Two threads may open it at once; either copy is fine.
         Ok(Arc::clone(self.opened.get_or_init(|| file)))
     }
@@ -75,6 +88,12 @@ impl Drop for FileHandle {
             let _ = std::fs::remove_file(self.path());
         }
     }
+}
+
+/// The id under which the block cache keeps the blocks of file `id` of keyspace `space`:
+/// unique in the table, as file ids are only unique within their keyspace.
+pub(crate) fn cache_id(space: KeyspaceId, id: u64) -> u64 {
+    (u64::from(space) << 48) | id
 }
 
 /// One hash range: a base file and the runs written over it since, oldest first.
@@ -126,6 +145,22 @@ impl Version {
     }
 }
 
+/// The versions of every keyspace of a store, by keyspace number. Replaced together, so a
+/// snapshot sees every keyspace at the same commits.
+pub(crate) struct Versions {
+    pub spaces: Vec<Arc<Version>>,
+}
+
+impl Versions {
+    /// Bytes in the active memtables of all keyspaces.
+    pub(crate) fn active_bytes(&self) -> usize {
+        self.spaces
+            .iter()
+            .map(|version| version.active.bytes())
+            .sum()
+    }
+}
+
 /// A value found by a read: in a memtable, or in a cached block.
 pub(crate) enum Found {
     Memory(Arc<[u8]>),
@@ -141,14 +176,38 @@ impl Found {
     }
 }
 
-/// A consistent read view: every read through it sees the same commits.
+/// A consistent read view of one keyspace: every read through it sees the same commits,
+/// and so does every view of another keyspace taken from it with [`Snapshot::keyspace`].
 pub(crate) struct Snapshot {
+    pub(crate) versions: Arc<Versions>,
     pub(crate) version: Arc<Version>,
     pub(crate) seq: u64,
     pub(crate) cache: Arc<BlockCache>,
 }
 
 impl Snapshot {
+    /// A view of the table's keyspace.
+    pub(crate) fn new(versions: Arc<Versions>, seq: u64, cache: Arc<BlockCache>) -> Snapshot {
+        let version = Arc::clone(&versions.spaces[TABLE_KEYSPACE as usize]);
+        Snapshot {
+            versions,
+            version,
+            seq,
+            cache,
+        }
+    }
+
+    /// The same view of keyspace `space`; `None` when the store has no such keyspace.
+    pub(crate) fn keyspace(&self, space: KeyspaceId) -> Option<Snapshot> {
+        let version = Arc::clone(self.versions.spaces.get(space as usize)?);
+        Some(Snapshot {
+            versions: Arc::clone(&self.versions),
+            version,
+            seq: self.seq,
+            cache: Arc::clone(&self.cache),
+        })
+    }
+
     /// The version this snapshot reads.
     pub(crate) fn version(&self) -> &Arc<Version> {
         &self.version

@@ -5,9 +5,14 @@
 //! segment := "DYNAWAL1" version (u32 LE) reserved (u32) record* zeros
 //! record  := length (u32 LE) crc32c of payload (u32 LE) payload
 //! payload := seq (u64 LE) varint(op count) op*
-//! op      := 1 varint(key len) key varint(value len) value      (put)
-//!          | 2 varint(key len) key                              (delete)
+//! op      := 1 varint(key len) key varint(value len) value      (put in the table)
+//!          | 2 varint(key len) key                              (delete in the table)
+//!          | 3 varint(keyspace) varint(key len) key varint(value len) value   (put)
+//!          | 4 varint(keyspace) varint(key len) key             (delete)
 //! ```
+//! An op names the keyspace it changes: the table's own (0, written with the short forms,
+//! so that a log of a table without indexes reads as before keyspaces existed) or one of its
+//! indexes. A record may hold ops of several keyspaces: they commit all or nothing.
 //! A segment grows ahead of its records in zero-filled steps, so that most syncs need not
 //! record a new file size; its data ends at the first all-zero record header. Reopening a
 //! table appends to its last segment; a checkpoint starts a new one.
@@ -42,18 +47,40 @@ pub(crate) const MAX_RECORD_BYTES: usize = 1 << 30;
 
 const OP_PUT: u8 = 1;
 const OP_DELETE: u8 = 2;
+const OP_PUT_IN: u8 = 3;
+const OP_DELETE_IN: u8 = 4;
 
-/// One change of a commit.
+/// The number of a keyspace of a store: 0 is the table's items, 1 and up its indexes.
+pub(crate) type KeyspaceId = u32;
+
+/// The table's own keyspace.
+pub(crate) const TABLE_KEYSPACE: KeyspaceId = 0;
+
+/// One change of a commit, in one keyspace.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Op {
-    Put { key: Vec<u8>, value: Arc<[u8]> },
-    Delete { key: Vec<u8> },
+    Put {
+        space: KeyspaceId,
+        key: Vec<u8>,
+        value: Arc<[u8]>,
+    },
+    Delete {
+        space: KeyspaceId,
+        key: Vec<u8>,
+    },
 }
 
 impl Op {
     pub(crate) fn key(&self) -> &[u8] {
         match self {
-            Op::Put { key, .. } | Op::Delete { key } => key,
+            Op::Put { key, .. } | Op::Delete { key, .. } => key,
+        }
+    }
+
+    /// The keyspace the op changes.
+    pub(crate) fn space(&self) -> KeyspaceId {
+        match self {
+            Op::Put { space, .. } | Op::Delete { space, .. } => *space,
         }
     }
 }
@@ -75,7 +102,7 @@ pub(crate) fn prepare_record(ops: &[Op]) -> Result<Vec<u8>> {
         .iter()
         .map(|op| {
             op.key().len()
-                + 12
+                + 17
                 + if let Op::Put { value, .. } = op {
                     value.len()
                 } else {
@@ -88,15 +115,25 @@ pub(crate) fn prepare_record(ops: &[Op]) -> Result<Vec<u8>> {
     write_varint(&mut record, ops.len() as u64);
     for op in ops {
         match op {
-            Op::Put { key, value } => {
-                record.push(OP_PUT);
+            Op::Put { space, key, value } => {
+                if *space == TABLE_KEYSPACE {
+                    record.push(OP_PUT);
+                } else {
+                    record.push(OP_PUT_IN);
+                    write_varint(&mut record, u64::from(*space));
+                }
                 write_varint(&mut record, key.len() as u64);
                 record.extend_from_slice(key);
                 write_varint(&mut record, value.len() as u64);
                 record.extend_from_slice(value);
             }
-            Op::Delete { key } => {
-                record.push(OP_DELETE);
+            Op::Delete { space, key } => {
+                if *space == TABLE_KEYSPACE {
+                    record.push(OP_DELETE);
+                } else {
+                    record.push(OP_DELETE_IN);
+                    write_varint(&mut record, u64::from(*space));
+                }
                 write_varint(&mut record, key.len() as u64);
                 record.extend_from_slice(key);
             }
@@ -144,14 +181,22 @@ fn decode_payload(payload: &[u8], offset: u64) -> Option<Record> {
     for _ in 0..count {
         let kind = *payload.get(pos)?;
         pos += 1;
+        let space = match kind {
+            OP_PUT | OP_DELETE => TABLE_KEYSPACE,
+            OP_PUT_IN | OP_DELETE_IN => KeyspaceId::try_from(read_varint(payload, &mut pos)?)
+                .ok()
+                .filter(|&space| space != TABLE_KEYSPACE)?,
+            _ => return None,
+        };
         let key = take(&mut pos)?;
-        ops.push(match kind {
-            OP_PUT => Op::Put {
+        ops.push(if kind == OP_PUT || kind == OP_PUT_IN {
+            Op::Put {
+                space,
                 key,
                 value: Arc::from(take(&mut pos)?),
-            },
-            OP_DELETE => Op::Delete { key },
-            _ => return None,
+            }
+        } else {
+            Op::Delete { space, key }
         });
     }
     (pos == payload.len()).then_some(Record { seq, ops, offset })
@@ -608,6 +653,7 @@ mod tests {
 
     fn put(key: &str, value: &str) -> Op {
         Op::Put {
+            space: TABLE_KEYSPACE,
             key: key.as_bytes().to_vec(),
             value: Arc::from(value.as_bytes()),
         }
@@ -621,7 +667,17 @@ mod tests {
         wal.append(1, &encode_record(1, &[put("a", "1")]).unwrap());
         wal.append(
             2,
-            &encode_record(2, &[put("b", "2"), Op::Delete { key: b"a".to_vec() }]).unwrap(),
+            &encode_record(
+                2,
+                &[
+                    put("b", "2"),
+                    Op::Delete {
+                        space: TABLE_KEYSPACE,
+                        key: b"a".to_vec(),
+                    },
+                ],
+            )
+            .unwrap(),
         );
         wal.sync_to(2).unwrap();
         drop(wal);
@@ -631,7 +687,13 @@ mod tests {
             recovered.records,
             vec![Record {
                 seq: 2,
-                ops: vec![put("b", "2"), Op::Delete { key: b"a".to_vec() }],
+                ops: vec![
+                    put("b", "2"),
+                    Op::Delete {
+                        space: TABLE_KEYSPACE,
+                        key: b"a".to_vec(),
+                    }
+                ],
                 offset: (HEADER_LEN + first_len) as u64,
             }]
         );
@@ -724,6 +786,32 @@ mod tests {
         assert_eq!(
             recovered.records.iter().map(|r| r.seq).collect::<Vec<_>>(),
             vec![1, 2, 3]
+        );
+    }
+
+    #[test]
+    fn ops_of_several_keyspaces_round_trip_and_the_table_keeps_the_short_form() {
+        let ops = vec![
+            put("a", "1"),
+            Op::Put {
+                space: 3,
+                key: b"i".to_vec(),
+                value: Arc::from(&b"v"[..]),
+            },
+            Op::Delete {
+                space: 300,
+                key: b"j".to_vec(),
+            },
+        ];
+        let record = encode_record(7, &ops).unwrap();
+        let decoded = decode_payload(&record[RECORD_HEADER_LEN..], 0).unwrap();
+        assert_eq!(decoded.seq, 7);
+        assert_eq!(decoded.ops, ops);
+        // A table op is encoded as before keyspaces: kind, key, value.
+        let table_only = encode_record(1, &[put("a", "1")]).unwrap();
+        assert_eq!(
+            &table_only[RECORD_HEADER_LEN + 8..],
+            &[1, OP_PUT, 1, b'a', 1, b'1']
         );
     }
 }

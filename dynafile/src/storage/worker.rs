@@ -7,20 +7,20 @@ use std::sync::atomic::Ordering;
 use crate::error::{Error, Result};
 use crate::storage::memtable::MemTable;
 use crate::storage::store::{Store, lock};
-use crate::storage::version::Version;
+use crate::storage::version::Versions;
 
 /// What a checkpoint replaced: kept until nothing else holds it, so that freeing a memtable
 /// and deleting replaced files happen in the background worker, not in the thread of
 /// whichever reader lets go of them last.
 pub(crate) enum Retired {
-    Version(Arc<Version>),
+    Versions(Arc<Versions>),
     Table(Arc<MemTable>),
 }
 
 impl Retired {
     fn unused(&self) -> bool {
         match self {
-            Retired::Version(version) => Arc::strong_count(version) == 1,
+            Retired::Versions(versions) => Arc::strong_count(versions) == 1,
             Retired::Table(table) => Arc::strong_count(table) == 1,
         }
     }

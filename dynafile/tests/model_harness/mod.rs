@@ -14,7 +14,8 @@ use std::path::PathBuf;
 use std::sync::LazyLock;
 
 use dynafile::{
-    Durability, Dynafile, Error, Item, Key, KeyType, Number, Page, Value, WriteOptions,
+    Durability, Dynafile, Error, IndexProjection, Item, Key, KeyType, Number, Page, Value,
+    WriteOptions,
 };
 use sha2::{Digest, Sha256};
 
@@ -267,6 +268,18 @@ fn page(items: Vec<Item>, last_evaluated_key: Option<Key>) -> Page {
     page
 }
 
+/// The table's global index: `n` (N) / `SK`, including `v`. Items share index keys.
+pub const INDEX: &str = "by_n";
+
+fn sk_of(value: &Value) -> Option<Sk> {
+    match value {
+        Value::S(s) => Some(Sk::S(s.clone())),
+        Value::N(n) => Some(Sk::N(*n)),
+        Value::B(b) => Some(Sk::B(b.clone())),
+        _ => None,
+    }
+}
+
 /// A table under test and its model.
 pub struct Harness {
     _dir: tempfile::TempDir,
@@ -287,6 +300,13 @@ impl Harness {
         let db = Self::configure(Dynafile::builder(&path), sizes, durability)
             .partition_key("PK", schema.partition_type())
             .sort_key("SK", schema.sort_type())
+            .global_index(
+                INDEX,
+                "n",
+                KeyType::N,
+                Some(("SK", schema.sort_type())),
+                IndexProjection::Include(vec!["v".into()]),
+            )
             .open()
             .unwrap();
         Harness {
@@ -693,8 +713,14 @@ impl Harness {
         assert_eq!(covered, all.len(), "segments cover every item once");
     }
 
-    /// The whole table against the whole model, in the engine's order.
+    /// The whole table against the whole model, in the engine's order, and the index
+    /// against what the model implies.
     pub fn compare_all(&self) {
+        self.compare_table();
+        self.compare_index();
+    }
+
+    fn compare_table(&self) {
         let expected: Vec<Item> = self
             .in_table_order()
             .into_iter()
@@ -726,6 +752,60 @@ impl Harness {
                 "step {}: the table differs from the model",
                 self.step
             );
+        }
+    }
+
+    /// The index against what the model's items imply: for each value of `n`, the items
+    /// holding it, by sort key and then in table order, projected to the keys and `v`; read
+    /// whole, and every few steps in pages of 3.
+    pub fn compare_index(&self) {
+        let mut by_n: BTreeMap<Number, Vec<(Sk, Item)>> = BTreeMap::new();
+        for (_, _, item) in self.in_table_order() {
+            let (Some(Value::N(n)), Some(sk)) = (item.get("n"), sk_of(&item["SK"])) else {
+                continue;
+            };
+            let mut entry = Item::new();
+            for name in ["PK", "SK", "n", "v"] {
+                if let Some(value) = item.get(name) {
+                    entry.insert(name, value.clone());
+                }
+            }
+            by_n.entry(*n).or_default().push((sk, entry));
+        }
+        let indexed: usize = self.db().scan().index(INDEX).iter().unwrap().count();
+        assert_eq!(
+            indexed,
+            by_n.values().map(Vec::len).sum::<usize>(),
+            "step {}: index entries",
+            self.step
+        );
+        for (n, mut entries) in by_n {
+            // Stable: items sharing a sort key stay in table order.
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            let expected: Vec<Item> = entries.into_iter().map(|(_, item)| item).collect();
+            let query = self.db().query(Value::N(n)).index(INDEX);
+            let got: Vec<Item> = query.iter().unwrap().collect::<Result<_, _>>().unwrap();
+            assert_eq!(got, expected, "step {}: index query n = {n}", self.step);
+            if !self.step.is_multiple_of(4) {
+                // Pages every few steps: the whole model test reads the index at every one.
+                continue;
+            }
+            let mut paged = Vec::new();
+            let mut start = None;
+            loop {
+                let page = query
+                    .clone()
+                    .limit(3)
+                    .start_after_index_key(start)
+                    .page()
+                    .unwrap();
+                paged.extend(page.items);
+                start = page.last_evaluated_index_key;
+                if start.is_none() {
+                    break;
+                }
+            }
+            assert_eq!(paged, expected, "step {}: index pages n = {n}", self.step);
         }
     }
 

@@ -116,7 +116,7 @@ pub use table::{Dynafile, GetOptions, WriteOptions};
 pub use transact::{MAX_TRANSACT_ITEMS, MAX_TRANSACT_SIZE, TransactWrite, TransactWriteItem};
 pub use typed::{
     DEFAULT_ENTITY_ATTRIBUTE, DynaItem, ItemKey, KeySource, TypedItems, TypedPage, TypedQuery,
-    TypedScan,
+    TypedScan, TypedUpdate,
 };
 pub use update_item::{ReturnValues, UpdateItem};
 pub use value::{Map, Value};

@@ -43,6 +43,14 @@ impl ItemChange {
         ItemChange { key, new: None }
     }
 
+    /// The change of a table op made by [`ItemChange::into_op`].
+    fn from_op(op: Op) -> ItemChange {
+        match op {
+            Op::Put { key, value, .. } => ItemChange::put(key, value),
+            Op::Delete { key, .. } => ItemChange::delete(key),
+        }
+    }
+
     fn into_op(self) -> Op {
         match self.new {
             Some(value) => Op::Put {
@@ -121,17 +129,21 @@ impl Table {
         durability: Durability,
         changes: Vec<ItemChange>,
     ) -> Result<()> {
-        if !self.needs_old_images() {
-            let ops = changes.iter().cloned().map(ItemChange::into_op).collect();
+        let changes = if self.needs_old_images() {
+            changes
+        } else {
+            let ops = changes.into_iter().map(ItemChange::into_op).collect();
             // An index added (or a subscription made) since the check above needs this
-            // commit's entries (or events): then the commit goes the reading way.
-            let committed = self
+            // commit's entries (or events): then the ops come back and the commit goes the
+            // reading way.
+            match self
                 .store
-                .commit_unless(ops, durability, || self.needs_old_images())?;
-            if committed.is_some() {
-                return Ok(());
+                .commit_unless(ops, durability, || self.needs_old_images())?
+            {
+                Ok(_) => return Ok(()),
+                Err(ops) => ops.into_iter().map(ItemChange::from_op).collect(),
             }
-        }
+        };
         self.commit_changes(durability, |_| Ok((changes, ())))
     }
 

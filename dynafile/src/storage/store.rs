@@ -334,33 +334,35 @@ impl Store {
     #[cfg(test)]
     pub(crate) fn commit(self: &Arc<Self>, ops: Vec<Op>, durability: Durability) -> Result<u64> {
         self.commit_unless(ops, durability, || false)
-            .map(|seq| seq.unwrap_or(0))
+            .map(|committed| committed.unwrap_or(0))
     }
 
     /// Commits `ops` atomically as one log record, prepared before the commit lock is
     /// taken, unless `stale` (asked under the lock) says they no longer are what the commit
-    /// needs: then nothing is written and `None` returned. Otherwise the commit's sequence
-    /// number.
+    /// needs: then nothing is written and the ops are handed back (`Err`). Otherwise the
+    /// commit's sequence number.
     pub(crate) fn commit_unless(
         self: &Arc<Self>,
         ops: Vec<Op>,
         durability: Durability,
         stale: impl FnOnce() -> bool,
-    ) -> Result<Option<u64>> {
+    ) -> Result<Result<u64, Vec<Op>>> {
         if ops.is_empty() {
-            return Ok(Some(self.visible_seq.load(Ordering::Acquire)));
+            return Ok(Ok(self.visible_seq.load(Ordering::Acquire)));
         }
         if !self.worker_started.load(Ordering::Acquire) {
             self.start_worker()?;
         }
         let record = prepare_record(&ops)?;
-        let (seq, fresh) = self.commit_prepared(durability, |_| {
+        let mut refused = None;
+        let (seq, ()) = self.commit_prepared(durability, |_| {
             if stale() {
-                return Ok((Vec::new(), Vec::new(), false));
+                refused = Some(ops);
+                return Ok((Vec::new(), Vec::new(), ()));
             }
-            Ok((ops, record, true))
+            Ok((ops, record, ()))
         })?;
-        Ok(fresh.then_some(seq))
+        Ok(refused.map_or(Ok(seq), Err))
     }
 
     /// Commits the changes `build` decides on after reading the latest state: the read and

@@ -332,6 +332,20 @@ impl Index {
         keys
     }
 
+    /// Whether an entry holds the top-level attribute `name` of its item (when the item
+    /// has it): every attribute for `ALL`, else the key attributes and the included ones.
+    pub(crate) fn projects(&self, table: &KeySchema, name: &str) -> bool {
+        let included: &[String] = match &self.meta.projection {
+            IndexProjection::All => return true,
+            IndexProjection::KeysOnly => &[],
+            IndexProjection::Include(attributes) => attributes,
+        };
+        key_attributes(table)
+            .chain(key_attributes(self.schema()))
+            .any(|attribute| attribute.name == name)
+            || included.iter().any(|attribute| attribute == name)
+    }
+
     fn project(&self, table: &KeySchema, item: &Item) -> Item {
         let included: &[String] = match &self.meta.projection {
             IndexProjection::All => return item.clone(),

@@ -317,6 +317,12 @@ impl Items {
         self.table.as_ref()?.decode_key(&self.last_key).ok()
     }
 
+    /// For a read of an index with a limit: the index key of the last item read, whether
+    /// or not the limit stopped the read.
+    pub(crate) fn last_read_index_key(&self) -> Option<Item> {
+        self.last_index_key.clone()
+    }
+
     /// Reads the rest of the items into a [`Page`].
     pub fn into_page(mut self) -> Result<Page> {
         let items = self.by_ref().collect::<Result<Vec<Item>>>()?;

@@ -10,9 +10,10 @@ use super::plan::{Plan, Read, Write, plan};
 use super::translate::bind;
 use crate::error::{Error, Result};
 use crate::expr::{self, Condition, evaluate};
+use crate::index::Index;
 use crate::item::Item;
 use crate::items::Items;
-use crate::key::{Key, describe_key};
+use crate::key::{Key, describe_key, key_of_item};
 use crate::table::{Dynafile, WriteOptions};
 use crate::value::Value;
 
@@ -29,8 +30,8 @@ pub enum StatementOutput {
     /// UPDATE that returns only modified attributes when none were there before).
     Written(Option<Item>),
     /// What EXPLAIN returns: the statement's plan as one JSON object, with `kind` (`query`,
-    /// `scan`, `insert`, `update` or `delete`), `table`, `index` (always `null`: tables have
-    /// no indexes yet), `key_condition`, `filter`, `projection`, `order` and `limit` for a
+    /// `scan`, `insert`, `update` or `delete`), `table`, `index` (the index a SELECT reads,
+    /// else `null`), `key_condition`, `filter`, `projection`, `order` and `limit` for a
     /// SELECT, and `key`, `update`, `condition` and `returning` for the writes.
     Plan(serde_json::Value),
 }
@@ -52,7 +53,15 @@ pub struct SelectItems {
     current: Option<Box<Items>>,
     evaluated: usize,
     last_evaluated_key: Option<Key>,
+    last_evaluated_index_key: Option<Item>,
     done: bool,
+}
+
+/// Where a SELECT resumes: after a table key, or for a read of an index, after an index key.
+enum Start {
+    Beginning,
+    Key(Key),
+    IndexKey(Item),
 }
 
 /// One PartiQL statement with its parameters and, for a SELECT, where to resume (DynamoDB's
@@ -93,6 +102,7 @@ pub struct ExecuteStatement {
     statement: String,
     params: Vec<Value>,
     start_after: Option<Key>,
+    start_after_index_key: Option<Item>,
 }
 
 impl ExecuteStatement {
@@ -116,26 +126,46 @@ impl ExecuteStatement {
         self
     }
 
+    /// Resumes a SELECT of an index (`FROM "table"."index"`) after this index key: the
+    /// [`SelectItems::last_evaluated_index_key`] of the run before, with the same statement
+    /// (DynamoDB's `LastEvaluatedKey` of an index: the index's and the table's key
+    /// attributes); `None` starts at the beginning.
+    pub fn start_after_index_key(mut self, key: impl Into<Option<Item>>) -> ExecuteStatement {
+        self.start_after_index_key = key.into();
+        self
+    }
+
     /// Runs the statement (see [`Dynafile::execute`]).
     pub fn execute(self) -> Result<StatementOutput> {
         let db = &self.db;
         let statement = bind(parse(&self.statement)?, self.params)?;
         let schema = db.key_schema();
+        let indexes = |name: &str| db.partiql_index(name);
         let plan = match statement {
             Statement::Explain(inner) => {
-                let plan = plan(*inner, db.name(), schema)?;
+                let plan = plan(*inner, db.name(), schema, &indexes)?;
                 return Ok(StatementOutput::Plan(plan.explain(schema)));
             }
-            statement => plan(statement, db.name(), schema)?,
+            statement => plan(statement, db.name(), schema, &indexes)?,
         };
-        match (plan, self.start_after) {
-            (Plan::Read(read), start_after) => {
-                SelectItems::new(db.clone(), read, start_after).map(StatementOutput::Items)
+        let start = match (self.start_after, self.start_after_index_key) {
+            (Some(_), Some(_)) => {
+                return Err(Error::validation(
+                    "a SELECT resumes after a key or after an index key, not both",
+                ));
             }
-            (Plan::Write(_), Some(_)) => {
+            (Some(key), None) => Start::Key(key),
+            (None, Some(key)) => Start::IndexKey(key),
+            (None, None) => Start::Beginning,
+        };
+        match (plan, start) {
+            (Plan::Read(read), start) => {
+                SelectItems::new(db.clone(), read, start).map(StatementOutput::Items)
+            }
+            (Plan::Write(_), Start::Key(_) | Start::IndexKey(_)) => {
                 Err(Error::validation("only a SELECT resumes after a start key"))
             }
-            (Plan::Write(write), None) => db.write_item(write),
+            (Plan::Write(write), Start::Beginning) => db.write_item(write),
         }
     }
 }
@@ -149,7 +179,26 @@ impl Dynafile {
             statement: statement.into(),
             params: Vec::new(),
             start_after: None,
+            start_after_index_key: None,
         }
+    }
+
+    /// The index `name` of this table, for a statement that reads it.
+    fn partiql_index(&self, name: &str) -> Result<Arc<Index>> {
+        let known = self
+            .table
+            .hooks
+            .indexes
+            .load()
+            .iter()
+            .any(|index| index.name() == name);
+        if !known {
+            return Err(Error::validation(format!(
+                "table `{}` has no index `{name}`",
+                self.name()
+            )));
+        }
+        self.table.index(name)
     }
 
     /// Runs one PartiQL statement, as DynamoDB's `ExecuteStatement` does: `SELECT`,
@@ -266,7 +315,7 @@ impl Dynafile {
 }
 
 impl SelectItems {
-    fn new(db: Dynafile, read: Read, start_after: Option<Key>) -> Result<SelectItems> {
+    fn new(db: Dynafile, read: Read, start: Start) -> Result<SelectItems> {
         let read = Arc::new(read);
         let mut items = SelectItems {
             db,
@@ -275,23 +324,45 @@ impl SelectItems {
             current: None,
             evaluated: 0,
             last_evaluated_key: None,
+            last_evaluated_index_key: None,
             done: false,
         };
+        let start_partition = match (&start, &items.read.index) {
+            (Start::Beginning, _) => None,
+            (Start::Key(key), None) => Some(key.partition.clone()),
+            (Start::IndexKey(key), Some(index)) => key.get(&index.partition_key).cloned(),
+            (Start::Key(_), Some(index)) => {
+                return Err(Error::validation(format!(
+                    "a SELECT of index `{}` resumes after an index key \
+                     (start_after_index_key), the last_evaluated_index_key of its previous run",
+                    index.name
+                )));
+            }
+            (Start::IndexKey(_), None) => {
+                return Err(Error::validation(
+                    "an index key to resume after needs a SELECT of an index",
+                ));
+            }
+        };
         if items.read.partitions.is_none() {
-            items.current = Some(Box::new(items.start_scan(start_after)?));
+            items.current = Some(Box::new(items.start_scan(start)?));
             return Ok(items);
         }
-        if let Some(start) = &start_after {
+        if let Some(partition) = start_partition {
             // Resume in the start key's partition: the ones before it were read.
-            let Some(index) = items.pending.iter().position(|p| *p == start.partition) else {
+            let Some(index) = items.pending.iter().position(|p| *p == partition) else {
                 return Err(Error::validation(
                     "the start key is not in a partition the statement queries",
                 ));
             };
             items.pending.drain(..index);
+        } else if !matches!(start, Start::Beginning) {
+            return Err(Error::validation(
+                "the start key lacks the partition key of the index",
+            ));
         }
         // Errors in the key condition show now, not at the first item.
-        items.open_next(start_after)?;
+        items.open_next(start)?;
         Ok(items)
     }
 
@@ -301,6 +372,15 @@ impl SelectItems {
     #[must_use]
     pub fn last_evaluated_key(&self) -> Option<&Key> {
         self.last_evaluated_key.as_ref()
+    }
+
+    /// For a SELECT of an index: where the read stopped, as an index key (the index's and
+    /// the table's key attributes of the last item read) when the `LIMIT` stopped it before
+    /// the end, else `None`. Meaningful once the iterator is exhausted; pass it to
+    /// [`ExecuteStatement::start_after_index_key`] to read on.
+    #[must_use]
+    pub fn last_evaluated_index_key(&self) -> Option<&Item> {
+        self.last_evaluated_index_key.as_ref()
     }
 
     fn remaining_limit(&self) -> Option<usize> {
@@ -314,8 +394,16 @@ impl SelectItems {
         Some(move |item: &Item| evaluate(&condition, item))
     }
 
-    fn start_scan(&self, start_after: Option<Key>) -> Result<Items> {
-        let mut scan = self.db.scan().start_after(start_after);
+    fn start_scan(&self, start: Start) -> Result<Items> {
+        let mut scan = self.db.scan();
+        if let Some(index) = &self.read.index {
+            scan = scan.index(index.name.clone());
+        }
+        scan = match start {
+            Start::Beginning => scan,
+            Start::Key(key) => scan.start_after(key),
+            Start::IndexKey(key) => scan.start_after_index_key(key),
+        };
         if let Some(limit) = self.read.limit {
             scan = scan.limit(limit);
         }
@@ -327,11 +415,19 @@ impl SelectItems {
 
     /// Starts the query of the next pending partition (after `start_after` in it); false
     /// when none is left.
-    fn open_next(&mut self, start_after: Option<Key>) -> Result<bool> {
+    fn open_next(&mut self, start: Start) -> Result<bool> {
         let Some(partition) = self.pending.pop_front() else {
             return Ok(false);
         };
-        let mut query = self.db.query(partition).start_after(start_after);
+        let mut query = self.db.query(partition);
+        if let Some(index) = &self.read.index {
+            query = query.index(index.name.clone());
+        }
+        query = match start {
+            Start::Beginning => query,
+            Start::Key(key) => query.start_after(key),
+            Start::IndexKey(key) => query.start_after_index_key(key),
+        };
         if let Some(sort) = &self.read.sort {
             query = query.sort_key(sort.clone());
         }
@@ -362,19 +458,32 @@ impl SelectItems {
             self.evaluated += current.evaluated();
             if let Some(key) = current.last_evaluated_key() {
                 self.last_evaluated_key = Some(key);
+                if self.read.index.is_some() {
+                    self.last_evaluated_index_key = current.last_evaluated_index_key();
+                }
                 return Ok(None);
             }
-            let last_read = current.last_read_key();
+            let last_read = if self.read.index.is_some() {
+                current.last_read_index_key().map(|item| {
+                    let key = key_of_item(self.db.key_schema(), &item).ok();
+                    (key, Some(item))
+                })
+            } else {
+                current.last_read_key().map(|key| (Some(key), None))
+            };
             if self.remaining_limit() == Some(0) {
                 // The limit is used up at the end of a partition: the next read resumes
                 // after its last item, in the next partition.
-                if !self.pending.is_empty() {
-                    self.last_evaluated_key = last_read;
+                if !self.pending.is_empty()
+                    && let Some((key, index_key)) = last_read
+                {
+                    self.last_evaluated_key = key;
+                    self.last_evaluated_index_key = index_key;
                 }
                 return Ok(None);
             }
             self.current = None;
-            if !self.open_next(None)? {
+            if !self.open_next(Start::Beginning)? {
                 return Ok(None);
             }
         }

@@ -6,6 +6,8 @@
 //! UPDATE and DELETE must give the item's full key; what else their WHERE clause says is
 //! their condition. The plan is what runs ([`exec`](super::exec)) and what EXPLAIN prints.
 
+use std::sync::Arc;
+
 use serde_json::{Value as Json, json};
 
 use super::expr::{Comparison, Expr, Function, Path};
@@ -13,6 +15,7 @@ use super::parse::{Insert, Projection, Returning, Select, Statement, Update, Upd
 use super::translate;
 use crate::error::{Error, Result};
 use crate::expr::{self, Condition};
+use crate::index::Index;
 use crate::item::Item;
 use crate::key::{
     Key, KeySchema, SortCondition, describe_key, encode_sort_value, key_of_item, partition_prefix,
@@ -76,11 +79,25 @@ pub(crate) struct WriteText {
     returning: Option<Returning>,
 }
 
+/// The index a SELECT reads.
+#[derive(Debug)]
+pub(crate) struct IndexRead {
+    /// The index's name.
+    pub(crate) name: String,
+    /// The index's partition key attribute: where an index start key names its partition.
+    pub(crate) partition_key: String,
+}
+
+/// Finds a table's secondary index by name, or says why it cannot be read.
+pub(crate) type IndexLookup<'a> = &'a dyn Fn(&str) -> Result<Arc<Index>>;
+
 /// How a SELECT reads.
 #[derive(Debug)]
 pub(crate) struct Read {
     /// The table's name.
     pub(crate) table: String,
+    /// The secondary index read instead of the table, from `FROM "table"."index"`.
+    pub(crate) index: Option<IndexRead>,
     /// A query of these partitions, in this order; `None` for a scan.
     pub(crate) partitions: Option<Vec<Value>>,
     /// The sort key condition of each query.
@@ -100,10 +117,16 @@ pub(crate) struct Read {
     filter_text: Option<String>,
 }
 
-/// Plans a bound statement (no `?` left) against the table `table` with `schema`.
-pub(crate) fn plan(statement: Statement, table: &str, schema: &KeySchema) -> Result<Plan> {
+/// Plans a bound statement (no `?` left) against the table `table` with `schema`, whose
+/// indexes `indexes` finds.
+pub(crate) fn plan(
+    statement: Statement,
+    table: &str,
+    schema: &KeySchema,
+    indexes: IndexLookup<'_>,
+) -> Result<Plan> {
     match statement {
-        Statement::Select(select) => plan_select(select, table, schema).map(Plan::Read),
+        Statement::Select(select) => plan_select(select, table, schema, indexes).map(Plan::Read),
         Statement::Insert(insert) => plan_insert(insert, table, schema),
         Statement::Update(update) => plan_update(update, table, schema),
         Statement::Delete(delete) => {
@@ -144,13 +167,16 @@ fn check_table(named: &str, table: &str) -> Result<()> {
     }
 }
 
-fn plan_select(select: Select, table: &str, schema: &KeySchema) -> Result<Read> {
+fn plan_select(
+    select: Select,
+    table: &str,
+    table_schema: &KeySchema,
+    indexes: IndexLookup<'_>,
+) -> Result<Read> {
     check_table(&select.table, table)?;
-    if let Some(index) = &select.index {
-        return Err(Error::validation(format!(
-            "table `{table}` has no index `{index}`"
-        )));
-    }
+    let index = select.index.as_deref().map(indexes).transpose()?;
+    // A read of an index is planned against the index's keys.
+    let schema = index.as_ref().map_or(table_schema, |index| index.schema());
     let limit = match select.limit {
         Some(0) => return Err(Error::validation("LIMIT must be at least 1")),
         Some(limit) => Some(usize::try_from(limit).unwrap_or(usize::MAX)),
@@ -158,7 +184,12 @@ fn plan_select(select: Select, table: &str, schema: &KeySchema) -> Result<Read> 
     };
     let projection = match &select.projection {
         Projection::All => None,
-        Projection::Paths(paths) => Some(projection(paths)?),
+        Projection::Paths(paths) => {
+            if let Some(index) = &index {
+                check_projected(paths, index, table_schema)?;
+            }
+            Some(projection(paths)?)
+        }
     };
     let mut conjuncts = Vec::new();
     if let Some(condition) = select.condition {
@@ -176,8 +207,12 @@ fn plan_select(select: Select, table: &str, schema: &KeySchema) -> Result<Read> 
         None => (false, false),
         Some(order) => {
             let Some(sort_key) = &schema.sort_key else {
+                let source = match &select.index {
+                    Some(index) => format!("index `{index}`"),
+                    None => format!("table `{table}`"),
+                };
                 return Err(Error::validation(format!(
-                    "ORDER BY needs a sort key, and table `{table}` has none"
+                    "ORDER BY needs a sort key, and {source} has none"
                 )));
             };
             if order.key != sort_key.name {
@@ -198,6 +233,10 @@ fn plan_select(select: Select, table: &str, schema: &KeySchema) -> Result<Read> 
     let rest = join_and(conjuncts);
     Ok(Read {
         table: select.table,
+        index: index.map(|index| IndexRead {
+            name: index.name().to_owned(),
+            partition_key: index.schema().partition_key.name.clone(),
+        }),
         partitions,
         sort,
         filter: rest.as_ref().map(translate::condition).transpose()?,
@@ -208,6 +247,20 @@ fn plan_select(select: Select, table: &str, schema: &KeySchema) -> Result<Read> 
         key_condition_text,
         filter_text: rest.as_ref().map(conjunct_text),
     })
+}
+
+/// Refuses a projected path the index does not hold: its entries have only the attributes
+/// it projects, and a read of an index does not fetch the others from the table.
+fn check_projected(paths: &[Path], index: &Index, table: &KeySchema) -> Result<()> {
+    match paths.iter().find(|path| !index.projects(table, &path.root)) {
+        Some(path) => Err(Error::validation(format!(
+            "index `{}` does not project the attribute `{}`; a SELECT of an index returns only \
+             the attributes the index projects",
+            index.name(),
+            path_name(&path.root)
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// The projection of `SELECT a, b.c`: paths that do not overlap.
@@ -579,7 +632,7 @@ impl Plan {
             Plan::Read(read) => json!({
                 "kind": if read.partitions.is_some() { "query" } else { "scan" },
                 "table": read.table,
-                "index": null,
+                "index": read.index.as_ref().map(|index| &index.name),
                 "key_condition": read.key_condition_text,
                 "filter": read.filter_text,
                 "projection": read.projection.as_ref().map(|projection| {

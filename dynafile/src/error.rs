@@ -181,6 +181,9 @@ pub enum CancellationReason {
     /// The action is invalid for the item as stored: an update adds to a string, makes the
     /// item too large (`ValidationError`).
     ValidationError(ValidationError),
+    /// A PartiQL `INSERT` of a transaction ([`Dynafile::execute_transaction`](crate::Dynafile::execute_transaction))
+    /// found an item with its key already in the table (`DuplicateItem`).
+    DuplicateItem,
 }
 
 impl CancellationReason {
@@ -191,6 +194,7 @@ impl CancellationReason {
             CancellationReason::None => "None",
             CancellationReason::ConditionalCheckFailed { .. } => "ConditionalCheckFailed",
             CancellationReason::ValidationError(_) => "ValidationError",
+            CancellationReason::DuplicateItem => "DuplicateItem",
         }
     }
 }
@@ -205,6 +209,9 @@ impl fmt::Display for CancellationReason {
                 write!(f, "{}: the conditional request failed", self.code())
             }
             CancellationReason::ValidationError(error) => write!(f, "{}: {error}", self.code()),
+            CancellationReason::DuplicateItem => {
+                write!(f, "{}: duplicate primary key exists in table", self.code())
+            }
         }
     }
 }

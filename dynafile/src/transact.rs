@@ -44,12 +44,22 @@ pub struct TransactWriteItem {
     condition: Option<String>,
     placeholders: Placeholders,
     return_old_on_condition_failure: bool,
+    /// A condition built as an AST (by the PartiQL layer), used instead of a parsed one.
+    condition_ast: Option<Condition>,
 }
 
 #[derive(Clone, Debug)]
 enum Action {
     Put(Item),
-    Update { key: Key, update: String },
+    Update {
+        key: Key,
+        update: String,
+    },
+    /// An update built as an AST (by the PartiQL layer).
+    UpdateBuilt {
+        key: Key,
+        update: Update,
+    },
     Delete(Key),
     ConditionCheck(Key),
 }
@@ -87,7 +97,25 @@ impl TransactWriteItem {
             condition,
             placeholders: Placeholders::default(),
             return_old_on_condition_failure: false,
+            condition_ast: None,
         }
+    }
+
+    /// An update of the item with this key by built update actions.
+    pub(crate) fn update_built(key: Key, update: Update) -> TransactWriteItem {
+        TransactWriteItem::new(Action::UpdateBuilt { key, update }, None)
+    }
+
+    /// A condition check of the item with this key by a built condition.
+    pub(crate) fn condition_check_built(key: Key, condition: Condition) -> TransactWriteItem {
+        TransactWriteItem::new(Action::ConditionCheck(key), None).condition_built(condition)
+    }
+
+    /// The action applies only when this built condition holds (replacing any other).
+    pub(crate) fn condition_built(mut self, condition: Condition) -> TransactWriteItem {
+        self.condition = None;
+        self.condition_ast = Some(condition);
+        self
     }
 
     /// The action applies only when this condition expression holds for the item as stored;
@@ -132,14 +160,20 @@ impl TransactWriteItem {
                 let update = parse_update(&update, &mut resolver)?;
                 (encoded, Kind::Update { key, update })
             }
+            Action::UpdateBuilt { key, update } => {
+                (encode_key(schema, &key)?, Kind::Update { key, update })
+            }
             Action::Delete(key) => (encode_key(schema, &key)?, Kind::Delete),
             Action::ConditionCheck(key) => (encode_key(schema, &key)?, Kind::ConditionCheck),
         };
-        let condition = self
-            .condition
-            .as_deref()
-            .map(|text| parse_condition(ExpressionKind::Condition, text, &mut resolver))
-            .transpose()?;
+        let condition = match self.condition_ast {
+            Some(condition) => Some(condition),
+            None => self
+                .condition
+                .as_deref()
+                .map(|text| parse_condition(ExpressionKind::Condition, text, &mut resolver))
+                .transpose()?,
+        };
         resolver.finish()?;
         Ok(Compiled {
             key,

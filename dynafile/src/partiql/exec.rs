@@ -6,14 +6,14 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use super::parse::{Statement, parse};
-use super::plan::{Plan, Read, Write, plan};
+use super::plan::{Plan, Read, Write, partition_key_path, plan};
 use super::translate::bind;
 use crate::error::{Error, Result};
-use crate::expr::{self, Condition, evaluate};
+use crate::expr::{Condition, evaluate};
 use crate::index::Index;
 use crate::item::Item;
 use crate::items::Items;
-use crate::key::{Key, describe_key, key_of_item};
+use crate::key::{Key, KeySchema, describe_key, key_of_item};
 use crate::table::{Dynafile, WriteOptions};
 use crate::value::Value;
 
@@ -184,7 +184,7 @@ impl Dynafile {
     }
 
     /// The index `name` of this table, for a statement that reads it.
-    fn partiql_index(&self, name: &str) -> Result<Arc<Index>> {
+    pub(super) fn partiql_index(&self, name: &str) -> Result<Arc<Index>> {
         let known = self
             .table
             .hooks
@@ -262,13 +262,10 @@ impl Dynafile {
     /// Runs an INSERT, UPDATE or DELETE through the table's conditional writes.
     fn write_item(&self, write: Write) -> Result<StatementOutput> {
         let schema = self.key_schema();
-        let partition_key = expr::Path(vec![expr::PathElement::Name(
-            schema.partition_key.name.clone(),
-        )]);
         match write {
             Write::Insert { item, key, .. } => {
                 let mut options = WriteOptions::new();
-                options.condition_ast = Some(Condition::NotExists(partition_key));
+                options.condition_ast = Some(insert_condition(schema));
                 match self.put_item_with(&item, options) {
                     Err(Error::ConditionalCheckFailed { .. }) => Err(Error::DuplicateItem {
                         key: describe_key(schema, &key),
@@ -283,11 +280,7 @@ impl Dynafile {
                 returning,
                 ..
             } => {
-                let exists = Condition::Exists(partition_key);
-                let condition = match condition {
-                    Some(rest) => Condition::And(Box::new(exists), Box::new(rest)),
-                    None => exists,
-                };
+                let condition = update_condition(schema, condition);
                 crate::update_item::UpdateItem::built(self.clone(), key, update, Some(condition))
                     .return_values(returning)
                     .execute()
@@ -301,17 +294,41 @@ impl Dynafile {
             } => {
                 let mut options = WriteOptions::new();
                 options.return_old = return_old;
-                options.condition_ast = condition.map(|rest| {
-                    Condition::Or(
-                        Box::new(Condition::NotExists(partition_key)),
-                        Box::new(rest),
-                    )
-                });
+                options.condition_ast = delete_condition(schema, condition);
                 self.delete_item_with(key, options)
                     .map(StatementOutput::Written)
             }
+            Write::ConditionCheck { .. } => Err(Error::validation(
+                "EXISTS(SELECT ..) is a condition check of a transaction; run it with \
+                 execute_transaction, among writes",
+            )),
         }
     }
+}
+
+/// An INSERT's condition: no item has its key.
+pub(super) fn insert_condition(schema: &KeySchema) -> Condition {
+    Condition::NotExists(partition_key_path(schema))
+}
+
+/// An UPDATE's condition: the item exists, and meets the rest of the WHERE clause.
+pub(super) fn update_condition(schema: &KeySchema, rest: Option<Condition>) -> Condition {
+    let exists = Condition::Exists(partition_key_path(schema));
+    match rest {
+        Some(rest) => Condition::And(Box::new(exists), Box::new(rest)),
+        None => exists,
+    }
+}
+
+/// A DELETE's condition: none when the WHERE clause is only the key; else the item is missing
+/// (deleting nothing succeeds) or meets the rest of the clause.
+pub(super) fn delete_condition(schema: &KeySchema, rest: Option<Condition>) -> Option<Condition> {
+    rest.map(|rest| {
+        Condition::Or(
+            Box::new(Condition::NotExists(partition_key_path(schema))),
+            Box::new(rest),
+        )
+    })
 }
 
 impl SelectItems {

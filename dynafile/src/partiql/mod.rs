@@ -5,7 +5,8 @@
 //! [`convert`]) keep no sqlparser type. [`translate`] binds the `?` parameters and folds the
 //! expressions into dynafile's expression AST, [`plan`] decides between a query and a scan
 //! (and checks keys, tables and `ORDER BY`), and [`exec`] runs the plan through the table's
-//! calls: `Dynafile::execute`.
+//! calls: `Dynafile::execute`; [`transaction`] runs a list of statements as one transaction,
+//! `Dynafile::execute_transaction`.
 
 mod convert;
 mod dialect;
@@ -14,6 +15,7 @@ mod expr;
 mod parse;
 mod plan;
 mod select;
+mod transaction;
 mod translate;
 
 #[cfg(test)]

@@ -38,6 +38,9 @@ pub(crate) enum Statement {
     Delete(Delete),
     /// `EXPLAIN <statement>`: the plan of the statement, which is not run.
     Explain(Box<Statement>),
+    /// `EXISTS(SELECT ..)`: in a transaction, a check that the item with the SELECT's key
+    /// exists and meets the rest of its WHERE clause (DynamoDB's `ConditionCheck`).
+    Exists(Select),
 }
 
 /// What a SELECT returns of each item.
@@ -204,6 +207,7 @@ impl StatementParser<'_> {
                 Ok(Statement::Explain(Box::new(self.statement_body()?)))
             }
             Keyword::SELECT => self.select(),
+            Keyword::EXISTS => self.exists(),
             Keyword::INSERT => self.insert(),
             Keyword::UPDATE => self.update(),
             Keyword::DELETE => self.delete(),
@@ -582,6 +586,9 @@ impl fmt::Display for Statement {
                 Ok(())
             }
             Statement::Explain(statement) => write!(f, "EXPLAIN {statement}"),
+            Statement::Exists(select) => {
+                write!(f, "EXISTS({})", Statement::Select(select.clone()))
+            }
         }
     }
 }

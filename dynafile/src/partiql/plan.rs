@@ -57,6 +57,15 @@ pub(crate) enum Write {
         /// How EXPLAIN shows it.
         text: WriteText,
     },
+    /// An `EXISTS(SELECT ..)` of a transaction: a condition check of one item.
+    ConditionCheck {
+        /// The item's key.
+        key: Key,
+        /// The condition: the item exists and meets the rest of the WHERE clause.
+        condition: Condition,
+        /// How EXPLAIN shows it.
+        text: WriteText,
+    },
     /// A DELETE of one item.
     Delete {
         /// The item's key.
@@ -151,6 +160,7 @@ pub(crate) fn plan(
                 },
             }))
         }
+        Statement::Exists(select) => plan_exists(select, table, schema),
         Statement::Explain(_) => Err(Error::validation(
             "EXPLAIN explains a statement, not another EXPLAIN",
         )),
@@ -480,6 +490,48 @@ fn full_key(condition: Expr, schema: &KeySchema, statement: &str) -> Result<(Key
     Ok((key, join_and(conjuncts)))
 }
 
+/// The path of the table's partition key, which every item has: the condition that an item
+/// exists, or with NOT, that it does not.
+pub(crate) fn partition_key_path(schema: &KeySchema) -> expr::Path {
+    expr::Path(vec![expr::PathElement::Name(
+        schema.partition_key.name.clone(),
+    )])
+}
+
+/// `EXISTS(SELECT * FROM t WHERE <full key> [AND condition])`: true when the item exists and
+/// meets the condition.
+fn plan_exists(select: Select, table: &str, schema: &KeySchema) -> Result<Plan> {
+    check_table(&select.table, table)?;
+    if let Some(index) = &select.index {
+        return Err(Error::validation(format!(
+            "EXISTS checks an item of the table, not of index `{index}`"
+        )));
+    }
+    if select.order_by.is_some() || select.limit.is_some() {
+        return Err(Error::validation(
+            "the SELECT of EXISTS takes no ORDER BY or LIMIT",
+        ));
+    }
+    // No WHERE clause: `full_key` reports the missing key.
+    let condition = select.condition.unwrap_or(Expr::Literal(Value::Bool(true)));
+    let (key, rest) = full_key(condition, schema, "the SELECT of EXISTS")?;
+    let exists = Condition::Exists(partition_key_path(schema));
+    let condition = match rest.as_ref().map(translate::condition).transpose()? {
+        Some(rest) => Condition::And(Box::new(exists), Box::new(rest)),
+        None => exists,
+    };
+    Ok(Plan::Write(Write::ConditionCheck {
+        key,
+        condition,
+        text: WriteText {
+            table: select.table,
+            update: None,
+            condition: rest.as_ref().map(conjunct_text),
+            returning: None,
+        },
+    }))
+}
+
 fn plan_insert(insert: Insert, table: &str, schema: &KeySchema) -> Result<Plan> {
     check_table(&insert.table, table)?;
     let item = match translate::constant(&insert.item)? {
@@ -649,6 +701,9 @@ impl Plan {
             }),
             Plan::Write(Write::Update { key, text, .. }) => write_json("update", schema, key, text),
             Plan::Write(Write::Delete { key, text, .. }) => write_json("delete", schema, key, text),
+            Plan::Write(Write::ConditionCheck { key, text, .. }) => {
+                write_json("condition_check", schema, key, text)
+            }
         }
     }
 }
@@ -658,8 +713,10 @@ impl Plan {
 fn write_json(kind: &str, schema: &KeySchema, key: &Key, text: &WriteText) -> Json {
     let partition_key = path_name(&schema.partition_key.name);
     let condition = match (kind, &text.condition) {
-        ("update", None) => Some(format!("{partition_key} IS NOT MISSING")),
-        ("update", Some(rest)) => Some(format!("{partition_key} IS NOT MISSING AND ({rest})")),
+        ("update" | "condition_check", None) => Some(format!("{partition_key} IS NOT MISSING")),
+        ("update" | "condition_check", Some(rest)) => {
+            Some(format!("{partition_key} IS NOT MISSING AND ({rest})"))
+        }
         (_, Some(rest)) => Some(format!("{partition_key} IS MISSING OR ({rest})")),
         (_, None) => None,
     };

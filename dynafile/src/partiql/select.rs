@@ -11,6 +11,7 @@ use super::expr::Expr;
 use super::parse::{OrderBy, Projection, Select, Statement, StatementParser, name_parts, reject};
 use crate::error::{Error, Result};
 use crate::value::Value;
+use sqlparser::tokenizer::Token;
 
 impl StatementParser<'_> {
     pub(super) fn select(&mut self) -> Result<Statement> {
@@ -19,6 +20,19 @@ impl StatementParser<'_> {
             return Err(unsupported(&format!("the statement `{statement}`")));
         };
         self.query(*query).map(Statement::Select)
+    }
+
+    /// `EXISTS(SELECT ..)`.
+    pub(super) fn exists(&mut self) -> Result<Statement> {
+        self.parser.advance_token();
+        self.parser
+            .expect_token(&Token::LParen)
+            .map_err(|e| self.syntax(&e))?;
+        let query = self.parser.parse_query().map_err(|e| self.syntax(&e))?;
+        self.parser
+            .expect_token(&Token::RParen)
+            .map_err(|e| self.syntax(&e))?;
+        self.query(*query).map(Statement::Exists)
     }
 
     fn query(&mut self, query: Query) -> Result<Select> {

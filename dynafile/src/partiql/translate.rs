@@ -66,6 +66,10 @@ impl Binder {
                 Statement::Delete(delete)
             }
             Statement::Explain(inner) => Statement::Explain(Box::new(self.statement(*inner))),
+            Statement::Exists(mut select) => {
+                select.condition = select.condition.map(|condition| self.expr(condition));
+                Statement::Exists(select)
+            }
         }
     }
 

@@ -1,0 +1,349 @@
+//! PartiQL statements run as one transaction (`execute_transaction`, DynamoDB's
+//! `ExecuteTransaction`): writes that commit all or nothing with one cancellation reason per
+//! statement, EXISTS condition checks, reads of items by full key from one snapshot, and the
+//! requests refused with nothing written.
+
+mod common;
+
+use common::{assert_invalid, scan_all, tempdir};
+use dynafile::{
+    CancellationReason, Dynafile, Error, IndexProjection, Item, Key, KeyType, Result,
+    StatementOutput, Value, item,
+};
+use serde_json::json;
+
+/// Accounts `PK` (S) / `SK` (S), with `by_owner` over `owner` (S); alice has 50 and bob 10.
+fn bank(dir: &std::path::Path) -> Result<Dynafile> {
+    let db = Dynafile::builder(dir.join("bank"))
+        .partition_key("PK", KeyType::S)
+        .sort_key("SK", KeyType::S)
+        .global_index("by_owner", "owner", KeyType::S, None, IndexProjection::All)
+        .open()?;
+    db.put_item(&item! { "PK" => "acct", "SK" => "alice", "owner" => "alice", "balance" => 50 })?;
+    db.put_item(&item! { "PK" => "acct", "SK" => "bob", "owner" => "bob", "balance" => 10 })?;
+    Ok(db)
+}
+
+fn canceled<T: std::fmt::Debug>(result: Result<T>) -> Vec<CancellationReason> {
+    match result {
+        Err(Error::TransactionCanceled { reasons }) => reasons,
+        other => panic!("expected a canceled transaction, got {other:?}"),
+    }
+}
+
+fn codes(reasons: &[CancellationReason]) -> Vec<&'static str> {
+    reasons.iter().map(CancellationReason::code).collect()
+}
+
+#[test]
+fn writes_commit_together_and_return_nothing() -> Result<()> {
+    let dir = tempdir();
+    let db = bank(dir.path())?;
+    let results = db.execute_transaction(&[
+        "UPDATE bank SET balance = balance - 20 WHERE PK = 'acct' AND SK = 'alice' AND balance >= 20",
+        "INSERT INTO bank VALUE {'PK': 'acct', 'SK': 'carol', 'owner': 'carol', 'balance': 20}",
+        "DELETE FROM bank WHERE PK = 'acct' AND SK = 'bob' AND balance = 10",
+        "EXISTS(SELECT * FROM bank WHERE PK = 'acct' AND SK = 'dave' OR PK = 'acct' AND SK = 'dave')",
+    ]);
+    // The last statement's WHERE clause gives no key with = at its top level.
+    assert_invalid(
+        results,
+        None,
+        "the SELECT of EXISTS needs the item's full key in its WHERE clause, `PK = value AND SK \
+         = value`; `PK` is not given with = (statement 3)",
+    );
+    let results = db.execute_transaction(&[
+        "UPDATE bank SET balance = balance - 20 WHERE PK = 'acct' AND SK = 'alice' AND balance >= 20",
+        "INSERT INTO bank VALUE {'PK': 'acct', 'SK': 'carol', 'owner': 'carol', 'balance': 20}",
+        "DELETE FROM bank WHERE PK = 'acct' AND SK = 'bob' AND balance = 10",
+    ])?;
+    assert_eq!(results, vec![None, None, None]);
+    assert_eq!(
+        scan_all(&db)?,
+        vec![
+            item! { "PK" => "acct", "SK" => "alice", "owner" => "alice", "balance" => 30 },
+            item! { "PK" => "acct", "SK" => "carol", "owner" => "carol", "balance" => 20 },
+        ]
+    );
+    // The index follows the transaction.
+    let StatementOutput::Items(owners) =
+        db.execute(r#"SELECT SK FROM "bank"."by_owner" WHERE owner = 'carol'"#)?
+    else {
+        panic!("a SELECT returns items");
+    };
+    assert_eq!(
+        owners.collect::<Result<Vec<_>>>()?,
+        vec![item! { "SK" => "carol" }]
+    );
+    Ok(())
+}
+
+#[test]
+fn a_failed_statement_cancels_all_with_reasons_in_statement_order() -> Result<()> {
+    let dir = tempdir();
+    let db = bank(dir.path())?;
+    let before = scan_all(&db)?;
+    let reasons = canceled(db.execute_transaction(&[
+        "INSERT INTO bank VALUE {'PK': 'acct', 'SK': 'carol', 'balance': 1}",
+        "UPDATE bank SET balance = balance - 20 WHERE PK = 'acct' AND SK = 'bob' AND balance >= 20",
+        "INSERT INTO bank VALUE {'PK': 'acct', 'SK': 'alice', 'balance': 0}",
+        "UPDATE bank SET balance = 1 WHERE PK = 'acct' AND SK = 'nobody'",
+        "DELETE FROM bank WHERE PK = 'acct' AND SK = 'ghost' AND balance = 3",
+        "EXISTS(SELECT * FROM bank WHERE PK = 'acct' AND SK = 'zed')",
+    ]));
+    assert_eq!(
+        codes(&reasons),
+        [
+            "None",
+            "ConditionalCheckFailed",
+            "DuplicateItem",
+            "ConditionalCheckFailed",
+            "None",
+            "ConditionalCheckFailed",
+        ]
+    );
+    assert_eq!(reasons[2], CancellationReason::DuplicateItem);
+    assert_eq!(
+        reasons[2].to_string(),
+        "DuplicateItem: duplicate primary key exists in table"
+    );
+    assert_eq!(scan_all(&db)?, before);
+    Ok(())
+}
+
+#[test]
+fn exists_checks_that_the_item_exists_and_meets_its_condition() -> Result<()> {
+    let dir = tempdir();
+    let db = bank(dir.path())?;
+    let pay = |check: &str| {
+        db.execute_transaction(&[
+            check,
+            "UPDATE bank SET balance = balance + 5 WHERE PK = 'acct' AND SK = 'bob'",
+        ])
+    };
+    pay("EXISTS(SELECT * FROM bank WHERE PK = 'acct' AND SK = 'alice' AND balance >= 50)")?;
+    let reasons = canceled(pay(
+        "EXISTS(SELECT * FROM bank WHERE PK = 'acct' AND SK = 'alice' AND balance > 50)",
+    ));
+    assert_eq!(codes(&reasons), ["ConditionalCheckFailed", "None"]);
+    let reasons = canceled(pay(
+        "EXISTS(SELECT * FROM bank WHERE SK = 'carol' AND PK = 'acct')",
+    ));
+    assert_eq!(codes(&reasons), ["ConditionalCheckFailed", "None"]);
+    assert_eq!(
+        db.get_item(Key::new("acct").sort("bob"))?,
+        Some(item! { "PK" => "acct", "SK" => "bob", "owner" => "bob", "balance" => 15 })
+    );
+    // Outside a transaction EXISTS is refused; EXPLAIN shows it.
+    let check = "EXISTS(SELECT * FROM bank WHERE PK = 'acct' AND SK = 'alice' AND balance > 5)";
+    assert_invalid(
+        db.execute(check),
+        None,
+        "EXISTS(SELECT ..) is a condition check of a transaction",
+    );
+    let StatementOutput::Plan(plan) = db.execute(&format!("EXPLAIN {check}"))? else {
+        panic!("EXPLAIN returns a plan");
+    };
+    assert_eq!(
+        plan,
+        json!({
+            "kind": "condition_check", "table": "bank",
+            "key": "PK = \"acct\", SK = \"alice\"", "update": null,
+            "condition": "PK IS NOT MISSING AND (balance > 5)", "returning": null,
+        })
+    );
+    Ok(())
+}
+
+#[test]
+fn reads_return_each_statements_item_from_one_snapshot() -> Result<()> {
+    let dir = tempdir();
+    let db = bank(dir.path())?;
+    let items = db.execute_transaction(&[
+        "SELECT balance FROM bank WHERE SK = 'bob' AND PK = 'acct'",
+        "SELECT * FROM bank WHERE PK = 'acct' AND SK = 'nobody'",
+        "SELECT * FROM bank WHERE PK = 'acct' AND SK = 'alice'",
+    ])?;
+    assert_eq!(
+        items,
+        vec![
+            Some(item! { "balance" => 10 }),
+            None,
+            Some(item! { "PK" => "acct", "SK" => "alice", "owner" => "alice", "balance" => 50 }),
+        ]
+    );
+    Ok(())
+}
+
+#[test]
+fn each_statement_takes_its_own_parameters() -> Result<()> {
+    let dir = tempdir();
+    let db = bank(dir.path())?;
+    db.execute_transaction_with([
+        (
+            "UPDATE bank SET balance = balance - ? WHERE PK = 'acct' AND SK = ?",
+            vec![Value::from(5), Value::from("alice")],
+        ),
+        (
+            "INSERT INTO bank VALUE {'PK': 'acct', 'SK': ?, 'balance': ?}",
+            vec![Value::from("erin"), Value::from(5)],
+        ),
+    ])?;
+    let items = db.execute_transaction_with([
+        (
+            "SELECT balance FROM bank WHERE PK = 'acct' AND SK = ?",
+            vec![Value::from("alice")],
+        ),
+        (
+            "SELECT balance FROM bank WHERE PK = 'acct' AND SK = ?",
+            vec![Value::from("erin")],
+        ),
+    ])?;
+    assert_eq!(
+        items,
+        vec![
+            Some(item! { "balance" => 45 }),
+            Some(item! { "balance" => 5 })
+        ]
+    );
+    assert_invalid(
+        db.execute_transaction_with([(
+            "SELECT balance FROM bank WHERE PK = 'acct' AND SK = ?",
+            Vec::new(),
+        )]),
+        None,
+        "the statement has 1 parameter (`?`), but 0 values were given (statement 0)",
+    );
+    Ok(())
+}
+
+#[test]
+fn a_hundred_statements_commit_and_more_are_refused() -> Result<()> {
+    let dir = tempdir();
+    let db = bank(dir.path())?;
+    let inserts: Vec<String> = (0..101)
+        .map(|n| format!("INSERT INTO bank VALUE {{'PK': 'many', 'SK': 'n{n:03}'}}"))
+        .collect();
+    let texts: Vec<&str> = inserts.iter().map(String::as_str).collect();
+    assert_invalid(
+        db.execute_transaction(&texts),
+        None,
+        "a transaction has at most 100 statements, not 101",
+    );
+    assert_invalid(
+        db.execute_transaction(&[]),
+        None,
+        "a transaction needs at least one statement",
+    );
+    assert_eq!(scan_all(&db)?.len(), 2);
+    assert_eq!(db.execute_transaction(&texts[..100])?.len(), 100);
+    assert_eq!(scan_all(&db)?.len(), 102);
+    Ok(())
+}
+
+/// Every request here is refused before anything is written.
+#[test]
+fn bad_transactions_are_refused_with_nothing_written() -> Result<()> {
+    let dir = tempdir();
+    let db = bank(dir.path())?;
+    let before = scan_all(&db)?;
+    let insert = "INSERT INTO bank VALUE {'PK': 'acct', 'SK': 'new', 'balance': 1}";
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec![
+                insert,
+                "SELECT * FROM bank WHERE PK = 'acct' AND SK = 'bob'",
+            ],
+            "a transaction is all reads (SELECT) or all writes (INSERT, UPDATE, DELETE, EXISTS), \
+             not both: statement 0 writes and statement 1 reads",
+        ),
+        (
+            vec!["SELECT * FROM bank WHERE PK = 'acct'"],
+            "a SELECT in a transaction reads one item of the table by its full key, `PK = value \
+             AND SK = value`, with no other condition, ORDER BY or LIMIT (statement 0)",
+        ),
+        (
+            vec![
+                "SELECT * FROM bank WHERE PK = 'acct' AND SK = 'bob'",
+                "SELECT * FROM bank WHERE PK = 'acct' AND SK = 'alice' AND balance > 1",
+            ],
+            "with no other condition, ORDER BY or LIMIT (statement 1)",
+        ),
+        (
+            vec!["SELECT * FROM bank WHERE PK = 'acct' AND SK >= 'a'"],
+            "reads one item of the table by its full key",
+        ),
+        (
+            vec![r#"SELECT * FROM "bank"."by_owner" WHERE owner = 'bob'"#],
+            "reads one item of the table by its full key",
+        ),
+        (
+            vec![
+                insert,
+                "UPDATE bank SET balance = 2 WHERE PK = 'acct' AND SK = 'bob'",
+                "DELETE FROM bank WHERE SK = 'new' AND PK = 'acct'",
+            ],
+            "statements 0 and 2 are on the same item; a transaction cannot include multiple \
+             operations on one item",
+        ),
+        (
+            vec![
+                insert,
+                "UPDATE bank SET balance = 2 WHERE PK = 'acct' AND SK = 'bob' RETURNING ALL NEW *",
+            ],
+            "a write in a transaction returns nothing: RETURNING is not supported there (statement 1)",
+        ),
+        (
+            vec!["DELETE FROM bank WHERE PK = 'acct' AND SK = 'bob' RETURNING ALL OLD *"],
+            "RETURNING is not supported there (statement 0)",
+        ),
+        (
+            vec![
+                insert,
+                "EXPLAIN DELETE FROM bank WHERE PK = 'acct' AND SK = 'bob'",
+            ],
+            "EXPLAIN cannot run in a transaction (statement 1)",
+        ),
+        (
+            vec![insert, "UPDATE bank SET balance = 2 WHERE PK = 'acct'"],
+            "UPDATE needs the item's full key in its WHERE clause",
+        ),
+        (
+            vec![r#"EXISTS(SELECT * FROM "bank"."by_owner" WHERE owner = 'bob')"#],
+            "EXISTS checks an item of the table, not of index `by_owner` (statement 0)",
+        ),
+        (
+            vec![insert, "INSERT INTO other VALUE {'PK': 'x', 'SK': 'y'}"],
+            "the statement names table `other`, but this table is `bank` (statement 1)",
+        ),
+    ];
+    for (statements, needle) in cases {
+        assert_invalid(db.execute_transaction(&statements), None, needle);
+    }
+    let Err(Error::Parse { message, .. }) =
+        db.execute_transaction(&[insert, "UPDATE bank SET WHERE"])
+    else {
+        panic!("a statement that does not parse is a parse error");
+    };
+    assert!(message.ends_with("(statement 1)"), "{message}");
+    assert_eq!(scan_all(&db)?, before);
+    Ok(())
+}
+
+/// An UPDATE that gives an index key attribute the wrong type cancels at its statement.
+#[test]
+fn an_item_an_index_cannot_hold_cancels_with_a_validation_reason() -> Result<()> {
+    let dir = tempdir();
+    let db = bank(dir.path())?;
+    let reasons = canceled(db.execute_transaction(&[
+        "UPDATE bank SET owner = 5 WHERE PK = 'acct' AND SK = 'bob'",
+        "UPDATE bank SET balance = 0 WHERE PK = 'acct' AND SK = 'alice'",
+    ]));
+    assert_eq!(codes(&reasons), ["ValidationError", "None"]);
+    let expected: Vec<Item> = vec![
+        item! { "PK" => "acct", "SK" => "alice", "owner" => "alice", "balance" => 50 },
+        item! { "PK" => "acct", "SK" => "bob", "owner" => "bob", "balance" => 10 },
+    ];
+    assert_eq!(scan_all(&db)?, expected);
+    Ok(())
+}

@@ -1,11 +1,15 @@
 //! `dynafile exec DIR "STATEMENT" [--params JSON_ARRAY] [--dynamodb-json]`: runs one PartiQL
 //! statement. A SELECT prints one item per line; an UPDATE or DELETE with RETURNING prints
 //! the item; EXPLAIN prints its plan as one JSON object; other statements print nothing.
+//!
+//! `dynafile exec DIR --statement A --statement B ..` runs several statements as one
+//! transaction (`Dynafile::execute_transaction`), each with its own `--params` when any has
+//! them; reads print one line per statement (the item, or `null`), writes print nothing.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use dynafile::{Dynafile, StatementOutput, Value};
+use dynafile::{Dynafile, Item, StatementOutput, Value};
 use serde_json::Value as Json;
 
 use crate::CliResult;
@@ -17,29 +21,45 @@ pub(crate) struct Args {
     /// The table's directory.
     dir: PathBuf,
     /// The PartiQL statement: SELECT, INSERT, UPDATE, DELETE or EXPLAIN.
-    statement: String,
+    #[arg(required_unless_present = "statements", conflicts_with = "statements")]
+    statement: Option<String>,
+    /// A statement of a transaction; given several times, the statements run as one
+    /// transaction: all writes (INSERT, UPDATE, DELETE, EXISTS(SELECT ..)) that commit all or
+    /// nothing, or all reads (SELECTs of one item by its full key) from one snapshot.
+    #[arg(long = "statement", value_name = "STATEMENT")]
+    statements: Vec<String>,
     /// Values of the statement's `?` parameters, in order, as a JSON array: all in DynamoDB
     /// JSON when every element is a typed value (`[{"S": "user#1"}, {"N": "5"}]`), else all
-    /// in plain JSON (`["user#1", 5]`).
+    /// in plain JSON (`["user#1", 5]`). With several statements, give it once per statement
+    /// (`[]` for none), or not at all.
     #[arg(long, value_name = "JSON_ARRAY")]
-    params: Option<String>,
+    params: Vec<String>,
     /// Print items as DynamoDB JSON (`{"PK": {"S": ".."}}`), which keeps every type, instead
     /// of plain JSON.
     #[arg(long)]
     dynamodb_json: bool,
 }
 
-pub(crate) fn run(args: Args) -> CliResult {
-    let params = match &args.params {
-        Some(text) => parse_params(text)?,
-        None => Vec::new(),
+pub(crate) fn run(mut args: Args) -> CliResult {
+    let statements = match args.statement.take() {
+        Some(statement) => vec![statement],
+        None => std::mem::take(&mut args.statements),
     };
+    let params = statement_params(&args.params, statements.len())?;
     let db = Dynafile::open(&args.dir)?;
-    let output = db.execute_with(&args.statement, params)?;
     let format = ItemFormat::from_flag(args.dynamodb_json);
+    let output = if let [statement] = statements.as_slice() {
+        let params = params.into_iter().next().unwrap_or_default();
+        Outcome::Statement(db.execute_with(statement, params)?)
+    } else {
+        Outcome::Transaction(db.execute_transaction_with(statements.iter().zip(params))?)
+    };
     let mut out = Output::open(None)?;
-    let written =
-        write_output(output, format, &mut out).and_then(|()| out.finish().map_err(Failure::Write));
+    let written = match output {
+        Outcome::Statement(output) => write_output(output, format, &mut out),
+        Outcome::Transaction(items) => write_transaction(&items, format, &mut out),
+    }
+    .and_then(|()| out.finish().map_err(Failure::Write));
     if let Err(error) = written {
         return match error {
             Failure::Table(error) => Err(error.into()),
@@ -51,6 +71,44 @@ pub(crate) fn run(args: Args) -> CliResult {
     }
     db.close()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// What ran: one statement, or a transaction of several.
+enum Outcome {
+    Statement(StatementOutput),
+    /// A read's items, one per statement (`None` for a missing item); empty for writes.
+    Transaction(Vec<Option<Item>>),
+}
+
+/// The parameters of each statement: one `--params` per statement, or none at all.
+fn statement_params(given: &[String], statements: usize) -> Result<Vec<Vec<Value>>, String> {
+    if given.is_empty() {
+        return Ok(vec![Vec::new(); statements]);
+    }
+    if given.len() != statements {
+        return Err(format!(
+            "--params is given {} times for {statements} statements; give it once per \
+             statement (`[]` for none), in order, or not at all",
+            given.len()
+        ));
+    }
+    given.iter().map(|text| parse_params(text)).collect()
+}
+
+/// A transaction's output: for reads one line per statement, its item or `null` when there
+/// is none; nothing for writes, which return nothing.
+fn write_transaction(
+    items: &[Option<Item>],
+    format: ItemFormat,
+    out: &mut Output,
+) -> Result<(), Failure> {
+    for item in items {
+        match item {
+            Some(item) => out.write_item(item, format)?,
+            None => out.write_json(&Json::Null)?,
+        }
+    }
+    Ok(())
 }
 
 /// What stopped the output: a read of the table, or a write to standard output.

@@ -58,15 +58,19 @@ enum Command {
     /// Verify every checksum and ordering invariant of the table in DIR; exits 1 when
     /// something is wrong.
     Check(TableDir),
-    /// Run one PartiQL statement on the table in DIR.
+    /// Run one PartiQL statement on the table in DIR, or several as one transaction.
     ///
     /// A SELECT prints one item per line (plain JSON, or DynamoDB JSON with
     /// `--dynamodb-json`); an UPDATE or DELETE with RETURNING prints the item; EXPLAIN
-    /// prints the plan as one JSON object; other statements print nothing.
+    /// prints the plan as one JSON object; other statements print nothing. Several
+    /// `--statement`s run as one transaction: all writes, committed all or nothing, or all
+    /// reads of items by full key, printed one line per statement (`null` for none).
     Exec(exec::Args),
     /// Run PartiQL statements at a prompt on the table in DIR, printing items as tables.
     ///
-    /// Statements end with `;` at the end of a line; `.help` and `.quit` are commands. On
+    /// Statements end with `;` at the end of a line; `.help` and `.quit` are commands;
+    /// `BEGIN;` collects statements until `COMMIT;` runs them as one transaction (or
+    /// `ROLLBACK;` drops them). On
     /// a terminal, lines can be edited and statements are kept in ~/.dynafile_history. When
     /// standard input is not a terminal, statements are read from it; the exit status is
     /// then 1 if one failed.

@@ -8,6 +8,12 @@
 //! holds only the table's own files). When standard input is not a terminal, statements are
 //! read from it line by line, with no prompt, so that scripts and tests can feed the shell;
 //! the exit status is then 1 when a statement failed.
+//!
+//! `BEGIN;` opens a transaction: the statements that follow are checked (planned, as EXPLAIN
+//! does) and collected, and the prompt shows how many are pending; `COMMIT;` runs them as one
+//! transaction (`Dynafile::execute_transaction`) and prints what it read, `ROLLBACK;` drops
+//! them. A statement that fails while collecting fails the transaction: what follows is
+//! ignored until `COMMIT;` or `ROLLBACK;` ends it, and nothing of it is written.
 
 use std::io::{self, BufRead, IsTerminal};
 use std::path::PathBuf;
@@ -30,6 +36,11 @@ Statements (end each with `;` at the end of a line):
   UPDATE table SET path = value [, ..] | REMOVE path [..] WHERE <full key> [AND ..] [RETURNING ..]
   DELETE FROM table WHERE <full key> [AND ..] [RETURNING ALL OLD *]
   EXPLAIN <statement>
+Transactions (all writes, or all reads of items by full key):
+  BEGIN;      collect the statements that follow
+  COMMIT;     run them as one transaction: all of them or none
+  ROLLBACK;   drop them
+  EXISTS(SELECT * FROM table WHERE <full key> [AND ..])   a condition check, in a transaction
 Commands:
   .help   this text
   .quit   leave the shell (also .exit, or end of input)";
@@ -41,12 +52,19 @@ pub(crate) fn run(table: TableDir) -> CliResult {
         pending: String::new(),
         failed: false,
         finished_entry: None,
+        transaction: None,
     };
     let interactive = io::stdin().is_terminal();
     if interactive {
         shell.interactive()?;
     } else {
         shell.piped()?;
+    }
+    if let Some(transaction) = shell.transaction.take() {
+        eprintln!(
+            "warning: the open transaction ({}) was not committed; nothing of it was written",
+            pending_count(transaction.statements.len())
+        );
     }
     let failed = shell.failed;
     shell.db.close()?;
@@ -72,6 +90,52 @@ struct Shell {
     failed: bool,
     /// The statement or command the last line completed, for the history.
     finished_entry: Option<String>,
+    /// The transaction `BEGIN;` opened, until `COMMIT;` or `ROLLBACK;`.
+    transaction: Option<Transaction>,
+}
+
+/// The statements collected since `BEGIN;`.
+struct Transaction {
+    statements: Vec<String>,
+    /// A statement failed while collecting: the transaction can only end, writing nothing.
+    failed: bool,
+}
+
+/// What a statement of the shell's own does to transactions.
+#[derive(Clone, Copy)]
+enum Control {
+    Begin,
+    Commit,
+    Rollback,
+}
+
+impl Control {
+    /// `BEGIN;`, `COMMIT;` or `ROLLBACK;` (in any case, `TRANSACTION` optional).
+    fn of(statement: &str) -> Option<Control> {
+        let words: Vec<String> = statement
+            .trim_end_matches(';')
+            .split_whitespace()
+            .map(str::to_ascii_uppercase)
+            .collect();
+        let (first, rest) = words.split_first()?;
+        if !(rest.is_empty() || rest == ["TRANSACTION"]) {
+            return None;
+        }
+        match first.as_str() {
+            "BEGIN" => Some(Control::Begin),
+            "COMMIT" => Some(Control::Commit),
+            "ROLLBACK" => Some(Control::Rollback),
+            _ => None,
+        }
+    }
+}
+
+/// `1 statement` or `n statements`.
+fn pending_count(count: usize) -> String {
+    match count {
+        1 => "1 statement".to_owned(),
+        n => format!("{n} statements"),
+    }
 }
 
 impl Shell {
@@ -88,12 +152,18 @@ impl Shell {
             self.db.key_schema()
         );
         loop {
-            let prompt = if self.pending.is_empty() {
-                "dynafile> "
-            } else {
-                "     ...> "
+            let start = match &self.transaction {
+                Some(transaction) => {
+                    format!("dynafile [{} pending]> ", transaction.statements.len())
+                }
+                None => "dynafile> ".to_owned(),
             };
-            match editor.readline(prompt) {
+            let prompt = if self.pending.is_empty() {
+                start
+            } else {
+                format!("{:>width$}", "...> ", width = start.len())
+            };
+            match editor.readline(&prompt) {
                 Ok(line) => {
                     let flow = self.feed(&line);
                     if let Some(entry) = self.finished_entry.take() {
@@ -171,6 +241,14 @@ impl Shell {
     }
 
     fn execute(&mut self, statement: &str) {
+        if let Some(control) = Control::of(statement) {
+            self.control(control);
+            return;
+        }
+        if self.transaction.is_some() {
+            self.collect(statement);
+            return;
+        }
         let printed = self
             .db
             .execute(statement)
@@ -178,6 +256,94 @@ impl Shell {
         if let Err(error) = printed {
             report(&error);
             self.failed = true;
+        }
+    }
+
+    /// An error of the shell's own, as `report` prints the table's.
+    fn fail(&mut self, message: &str) {
+        eprintln!("error: {message}");
+        self.failed = true;
+    }
+
+    fn control(&mut self, control: Control) {
+        match (control, self.transaction.take()) {
+            (Control::Begin, None) => {
+                self.transaction = Some(Transaction {
+                    statements: Vec::new(),
+                    failed: false,
+                });
+            }
+            (Control::Begin, Some(open)) => {
+                let pending = pending_count(open.statements.len());
+                self.transaction = Some(open);
+                self.fail(&format!(
+                    "a transaction is already open ({pending} pending); COMMIT; or ROLLBACK; \
+                     ends it"
+                ));
+            }
+            (Control::Commit | Control::Rollback, None) => {
+                self.fail("no transaction is open; BEGIN; opens one");
+            }
+            (Control::Rollback, Some(open)) => {
+                println!(
+                    "(rolled back: {} dropped, nothing written)",
+                    pending_count(open.statements.len())
+                );
+            }
+            (Control::Commit, Some(open)) if open.failed => {
+                self.fail("the transaction failed at an earlier statement; nothing was written");
+            }
+            (Control::Commit, Some(open)) if open.statements.is_empty() => {
+                println!("(empty transaction: nothing to commit)");
+            }
+            (Control::Commit, Some(open)) => self.commit(&open.statements),
+        }
+    }
+
+    /// Checks a statement of the open transaction by planning it, and collects it.
+    fn collect(&mut self, statement: &str) {
+        let Some(transaction) = &mut self.transaction else {
+            return;
+        };
+        if transaction.failed {
+            self.fail(
+                "statement ignored: the transaction failed at an earlier statement; COMMIT; or \
+                 ROLLBACK; ends it, writing nothing",
+            );
+            return;
+        }
+        match self.db.execute_statement(statement).explain() {
+            Ok(_) => transaction.statements.push(statement.to_owned()),
+            Err(error) => {
+                transaction.failed = true;
+                report(&error);
+                self.failed = true;
+            }
+        }
+    }
+
+    fn commit(&mut self, statements: &[String]) {
+        let texts: Vec<&str> = statements.iter().map(String::as_str).collect();
+        match self.db.execute_transaction(&texts) {
+            Ok(items) if items.is_empty() => {
+                println!("(committed: {})", pending_count(statements.len()));
+            }
+            Ok(items) => {
+                let found: Vec<Item> = items.into_iter().flatten().collect();
+                if !found.is_empty() {
+                    println!("{}", self.table(&found));
+                }
+                let count = match found.len() {
+                    1 => "1 item".to_owned(),
+                    n => format!("{n} items"),
+                };
+                println!("({count} read by {})", pending_count(statements.len()));
+            }
+            Err(error) => {
+                report(&error);
+                eprintln!("(nothing was written)");
+                self.failed = true;
+            }
         }
     }
 

@@ -263,3 +263,99 @@ fn usage_errors_exit_2_and_a_missing_table_exits_1() {
         "{run:?}"
     );
 }
+
+/// `exec` with `--statement` (one or several) and per-statement `--params`.
+fn exec_statements(table: &Path, statements: &[&str], extra: &[&str]) -> Run {
+    let mut args: Vec<&OsStr> = vec!["exec".as_ref(), table.as_os_str()];
+    for statement in statements {
+        args.push("--statement".as_ref());
+        args.push(statement.as_ref());
+    }
+    args.extend(extra.iter().map(|arg| OsStr::new(*arg)));
+    dynafile(args)
+}
+
+#[test]
+fn several_statements_run_as_one_transaction() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let table = shop(dir.path());
+    // One `--statement` is the same as the positional statement.
+    assert_eq!(
+        exec_statements(&table, &["SELECT total FROM shop WHERE PK = 'u2'"], &[]).ok(),
+        "{\"total\":7}\n"
+    );
+    assert_eq!(
+        exec_statements(
+            &table,
+            &[
+                "UPDATE shop SET total = total - 2 WHERE PK = 'u1' AND SK = 'o1' AND total >= 2",
+                "INSERT INTO shop VALUE {'PK': ?, 'SK': ?, 'total': 2}",
+            ],
+            &["--params", "[]", "--params", r#"["u3", "o1"]"#],
+        )
+        .ok(),
+        ""
+    );
+    assert_eq!(
+        exec_statements(
+            &table,
+            &[
+                "SELECT total FROM shop WHERE PK = 'u1' AND SK = 'o1'",
+                "SELECT * FROM shop WHERE PK = 'u9' AND SK = 'o1'",
+                "SELECT * FROM shop WHERE PK = 'u3' AND SK = 'o1'",
+            ],
+            &[],
+        )
+        .ok(),
+        "{\"total\":28}\nnull\n{\"PK\":\"u3\",\"SK\":\"o1\",\"total\":2}\n"
+    );
+}
+
+#[test]
+fn a_canceled_transaction_prints_its_reasons_and_writes_nothing() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let table = shop(dir.path());
+    let before = items(&table);
+    let run = exec_statements(
+        &table,
+        &[
+            "UPDATE shop SET total = 0 WHERE PK = 'u1' AND SK = 'o2'",
+            "INSERT INTO shop VALUE {'PK': 'u2', 'SK': 'o1'}",
+        ],
+        &[],
+    );
+    assert_eq!(
+        run.failed(1),
+        "error: transaction canceled, reasons by action: [None, DuplicateItem]\n"
+    );
+    let run = exec_statements(
+        &table,
+        &[
+            "UPDATE shop SET total = 0 WHERE PK = 'u1' AND SK = 'o2'",
+            "SELECT * FROM shop WHERE PK = 'u2' AND SK = 'o1'",
+        ],
+        &[],
+    );
+    assert_eq!(
+        run.failed(1),
+        "error: a transaction is all reads (SELECT) or all writes (INSERT, UPDATE, DELETE, \
+         EXISTS), not both: statement 0 writes and statement 1 reads\n"
+    );
+    let run = exec_statements(
+        &table,
+        &[
+            "SELECT * FROM shop WHERE PK = 'u1'",
+            "SELECT * FROM shop WHERE PK = 'u2'",
+        ],
+        &["--params", "[]"],
+    );
+    assert_eq!(
+        run.failed(1),
+        "error: --params is given 1 times for 2 statements; give it once per statement (`[]` \
+         for none), in order, or not at all\n"
+    );
+    assert_eq!(items(&table), before);
+    // The positional statement and `--statement` do not mix.
+    let run = exec_statements(&table, &["SELECT * FROM shop"], &["SELECT * FROM shop"]);
+    assert!(run.failed(2).contains("cannot be used with"), "{run:?}");
+}

@@ -141,3 +141,93 @@ fn help_quit_and_a_last_statement_without_semicolon() {
     shell(&table, "DELETE FROM shop\nWHERE PK = 'a'").ok();
     assert_eq!(items(&table), vec![]);
 }
+
+#[test]
+fn begin_collects_statements_that_commit_runs_as_one_transaction() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let table = dir.path().join("shop");
+    create(&table, KeyType::S, None);
+    let input = "\
+INSERT INTO shop VALUE {'PK': 'a', 'n': 1};
+BEGIN;
+UPDATE shop SET n = n + 1 WHERE PK = 'a';
+INSERT INTO shop
+  VALUE {'PK': 'b', 'n': 5};
+COMMIT;
+begin transaction;
+SELECT n FROM shop WHERE PK = 'a';
+SELECT * FROM shop WHERE PK = 'b';
+SELECT * FROM shop WHERE PK = 'zed';
+commit;
+BEGIN;
+DELETE FROM shop WHERE PK = 'a';
+ROLLBACK;
+BEGIN;
+COMMIT;
+";
+    assert_eq!(
+        shell(&table, input).ok(),
+        "\
+(committed: 2 statements)
++----+---+
+| PK | n |
++========+
+|    | 2 |
+|----+---|
+| b  | 5 |
++----+---+
+(2 items read by 3 statements)
+(rolled back: 1 statement dropped, nothing written)
+(empty transaction: nothing to commit)
+"
+    );
+    assert_eq!(
+        items(&table),
+        // Table order: by the hash of the partition key.
+        vec![
+            item! { "PK" => "b", "n" => 5 },
+            item! { "PK" => "a", "n" => 2 }
+        ]
+    );
+}
+
+#[test]
+fn an_error_in_a_transaction_leaves_nothing_written() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let table = dir.path().join("shop");
+    create(&table, KeyType::S, None);
+    let input = "\
+INSERT INTO shop VALUE {'PK': 'a', 'n': 1};
+BEGIN;
+INSERT INTO shop VALUE {'PK': 'b', 'n': 2};
+UPDATE shop SET n = WHERE PK = 'a';
+DELETE FROM shop WHERE PK = 'a';
+COMMIT;
+BEGIN;
+INSERT INTO shop VALUE {'PK': 'c'};
+INSERT INTO shop VALUE {'PK': 'a'};
+COMMIT;
+COMMIT;
+BEGIN;
+BEGIN;
+INSERT INTO shop VALUE {'PK': 'd'};
+";
+    let run = shell(&table, input);
+    assert_eq!(
+        run.failed(1),
+        "\
+error: syntax error at line 1, column 27: expected SET, REMOVE or WHERE, found PK
+UPDATE shop SET n = WHERE PK = 'a';
+                          ^
+error: statement ignored: the transaction failed at an earlier statement; COMMIT; or ROLLBACK; ends it, writing nothing
+error: the transaction failed at an earlier statement; nothing was written
+error: transaction canceled, reasons by action: [None, DuplicateItem]
+(nothing was written)
+error: no transaction is open; BEGIN; opens one
+error: a transaction is already open (0 statements pending); COMMIT; or ROLLBACK; ends it
+warning: the open transaction (1 statement) was not committed; nothing of it was written
+"
+    );
+    assert_eq!(run.stdout, "");
+    assert_eq!(items(&table), vec![item! { "PK" => "a", "n" => 1 }]);
+}

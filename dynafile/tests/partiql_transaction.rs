@@ -57,7 +57,7 @@ fn writes_commit_together_and_return_nothing() -> Result<()> {
         "INSERT INTO bank VALUE {'PK': 'acct', 'SK': 'carol', 'owner': 'carol', 'balance': 20}",
         "DELETE FROM bank WHERE PK = 'acct' AND SK = 'bob' AND balance = 10",
     ])?;
-    assert_eq!(results, vec![None, None, None]);
+    assert_eq!(results, Vec::new());
     assert_eq!(
         scan_all(&db)?,
         vec![
@@ -236,7 +236,7 @@ fn a_hundred_statements_commit_and_more_are_refused() -> Result<()> {
         "a transaction needs at least one statement",
     );
     assert_eq!(scan_all(&db)?.len(), 2);
-    assert_eq!(db.execute_transaction(&texts[..100])?.len(), 100);
+    assert_eq!(db.execute_transaction(&texts[..100])?, Vec::new());
     assert_eq!(scan_all(&db)?.len(), 102);
     Ok(())
 }
@@ -345,5 +345,33 @@ fn an_item_an_index_cannot_hold_cancels_with_a_validation_reason() -> Result<()>
         item! { "PK" => "acct", "SK" => "bob", "owner" => "bob", "balance" => 10 },
     ];
     assert_eq!(scan_all(&db)?, expected);
+    Ok(())
+}
+
+#[test]
+fn explain_checks_a_statement_without_running_it() -> Result<()> {
+    let dir = tempdir();
+    let db = bank(dir.path())?;
+    let plan = db
+        .execute_statement("DELETE FROM bank WHERE PK = 'acct' AND SK = ?")
+        .param("bob")
+        .explain()?;
+    assert_eq!(plan["kind"], json!("delete"));
+    assert_eq!(plan["key"], json!("PK = \"acct\", SK = \"bob\""));
+    assert_eq!(scan_all(&db)?.len(), 2);
+    let Err(Error::Parse { line, column, .. }) = db
+        .execute_statement("UPDATE bank SET n = WHERE PK = 'a'")
+        .explain()
+    else {
+        panic!("a statement that does not parse is a parse error");
+    };
+    assert_eq!((line, column), (1, 27));
+    assert_invalid(
+        db.execute_statement("SELECT * FROM bank")
+            .param(1)
+            .explain(),
+        None,
+        "the statement has 0 parameters (`?`), but 1 value was given",
+    );
     Ok(())
 }

@@ -135,6 +135,21 @@ impl ExecuteStatement {
         self
     }
 
+    /// The statement's plan, as `EXPLAIN` of it returns ([`StatementOutput::Plan`]), without
+    /// running it: the statement is parsed, bound and checked against the table (its keys,
+    /// table name, index) as running it would check it, and nothing is read or written. A
+    /// shell can check a statement so before it joins a transaction.
+    pub fn explain(self) -> Result<serde_json::Value> {
+        let db = &self.db;
+        let statement = match bind(parse(&self.statement)?, self.params)? {
+            Statement::Explain(inner) => *inner,
+            statement => statement,
+        };
+        let schema = db.key_schema();
+        let indexes = |name: &str| db.partiql_index(name);
+        Ok(plan(statement, db.name(), schema, &indexes)?.explain(schema))
+    }
+
     /// Runs the statement (see [`Dynafile::execute`]).
     pub fn execute(self) -> Result<StatementOutput> {
         let db = &self.db;

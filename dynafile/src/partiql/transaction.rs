@@ -51,8 +51,8 @@ impl Dynafile {
     /// reason per statement, in order: [`CancellationReason::DuplicateItem`] for an INSERT of
     /// a key that is taken, [`CancellationReason::ConditionalCheckFailed`] for an UPDATE of a
     /// missing item or a condition that is false, [`CancellationReason::None`] for the others.
-    /// Writes return nothing: `RETURNING` is refused, and the result is one `None` per
-    /// statement.
+    /// Writes return nothing, as in DynamoDB: the result is empty, and `RETURNING` is
+    /// refused.
     ///
     /// Reads are SELECTs of one item by its full key (`WHERE PK = .. AND SK = ..`, nothing
     /// else), read from one snapshot: the result has each statement's item (projected as
@@ -233,7 +233,7 @@ impl Dynafile {
             }
         }
         match self.transact_write().actions(actions).execute() {
-            Ok(()) => Ok(vec![None; count]),
+            Ok(()) => Ok(Vec::new()),
             Err(Error::TransactionCanceled { reasons }) => Err(Error::TransactionCanceled {
                 reasons: reasons
                     .into_iter()

@@ -30,7 +30,8 @@ pub enum StatementOutput {
     /// UPDATE that returns only modified attributes when none were there before).
     Written(Option<Item>),
     /// What EXPLAIN returns: the statement's plan as one JSON object, with `kind` (`query`,
-    /// `scan`, `insert`, `update` or `delete`), `table`, `index` (the index a SELECT reads,
+    /// `scan`, `insert`, `update`, `delete` or, for `EXISTS(SELECT ..)`, `condition_check`),
+    /// `table`, `index` (the index a SELECT reads,
     /// else `null`), `key_condition`, `filter`, `projection`, `order` and `limit` for a
     /// SELECT, and `key`, `update`, `condition` and `returning` for the writes.
     Plan(serde_json::Value),
@@ -222,6 +223,9 @@ impl Dynafile {
     /// A SELECT whose WHERE clause gives the partition key with `=` or `IN` is a query, with
     /// a sort key condition (`=`, `<`, `<=`, `>`, `>=`, `BETWEEN`, `begins_with`) as its key
     /// condition; any other SELECT is a scan. `ORDER BY` takes only the sort key of a query.
+    /// `FROM "table"."index"` reads a secondary index, planned the same way against the
+    /// index's keys; its items hold what the index projects, and a SELECT naming an attribute
+    /// the index does not project is refused.
     /// `INSERT` writes a new item and fails with [`Error::DuplicateItem`] when its key is
     /// taken. `UPDATE` and `DELETE` name the item's full key in their WHERE clause; what else
     /// it says is their condition ([`Error::ConditionalCheckFailed`] when it is false). As

@@ -348,3 +348,31 @@ fn unknown_indexes_and_writes_to_an_index_are_refused() -> Result<()> {
     assert_eq!(select(&db, "SELECT * FROM orders")?.len(), 5);
     Ok(())
 }
+
+#[test]
+fn a_local_index_is_queried_by_the_table_partition_key_and_its_own_sort_key() -> Result<()> {
+    let dir = tempdir();
+    let db = Dynafile::builder(dir.path().join("carts"))
+        .partition_key("PK", KeyType::S)
+        .sort_key("SK", KeyType::S)
+        .local_index("by_total", "total", KeyType::N, IndexProjection::KeysOnly)
+        .open()?;
+    for (sk, total) in [("a", 30), ("b", 10), ("c", 20)] {
+        db.put_item(&item! { "PK" => "u1", "SK" => sk, "total" => total, "note" => "x" })?;
+    }
+    db.put_item(&item! { "PK" => "u2", "SK" => "a", "total" => 15 })?;
+    let statement =
+        r#"SELECT * FROM "carts"."by_total" WHERE PK = 'u1' AND total > 10 ORDER BY total DESC"#;
+    assert_eq!(
+        explain(&db, statement)?["key_condition"],
+        json!("PK = 'u1' AND total > 10")
+    );
+    assert_eq!(
+        select(&db, statement)?,
+        vec![
+            item! { "PK" => "u1", "SK" => "a", "total" => 30 },
+            item! { "PK" => "u1", "SK" => "c", "total" => 20 },
+        ]
+    );
+    Ok(())
+}

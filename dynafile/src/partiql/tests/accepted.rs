@@ -164,6 +164,19 @@ const ACCEPTED: &[(&str, &str)] = &[
         "EXPLAIN INSERT INTO t VALUE {'pk': 1}",
         "EXPLAIN INSERT INTO t VALUE {'pk': 1}",
     ),
+    // EXISTS, a condition check of a transaction
+    (
+        "EXISTS(SELECT * FROM \"Music\" WHERE Artist = 'Acme' AND n > ?)",
+        "EXISTS(SELECT * FROM Music WHERE ((Artist = 'Acme') AND (n > ?0)))",
+    ),
+    (
+        "exists ( select a FROM t WHERE pk = 1 ) ;",
+        "EXISTS(SELECT a FROM t WHERE (pk = 1))",
+    ),
+    (
+        "EXPLAIN EXISTS(SELECT * FROM t WHERE pk = 1)",
+        "EXPLAIN EXISTS(SELECT * FROM t WHERE (pk = 1))",
+    ),
 ];
 
 #[test]

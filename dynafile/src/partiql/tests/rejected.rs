@@ -15,6 +15,15 @@ use Expected::{Parse, Validation};
 
 const REJECTED: &[(&str, Expected)] = &[
     // Syntax errors, with their positions.
+    ("EXISTS SELECT * FROM t", Parse(1, 8, "expected (")),
+    (
+        "EXISTS(SELECT * FROM t WHERE pk = 1",
+        Parse(1, 36, "expected )"),
+    ),
+    (
+        "EXISTS(SELECT * FROM t) x",
+        Parse(1, 25, "expected the end of the statement"),
+    ),
     (
         "",
         Parse(

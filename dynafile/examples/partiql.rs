@@ -1,5 +1,6 @@
 //! PartiQL statements on a small shop table: the statements the README's "PartiQL" section
-//! shows, run through `db.execute` and `db.execute_with`, with what each returns.
+//! shows, run through `db.execute`, `db.execute_with` and `db.execute_transaction`, with what
+//! each returns.
 //!
 //! Run with `cargo run --example partiql` (it writes to a temporary directory, or to the
 //! directory given as its argument).
@@ -86,5 +87,26 @@ pub fn run(path: &std::path::Path) -> dynafile::Result<()> {
     println!("{plan}");
     assert_eq!(plan["kind"], json!("scan"));
     assert_eq!(plan["filter"], json!("status = 'open'"));
+
+    // Transactions: all writes, all or nothing, or all reads from one snapshot.
+    db.execute("INSERT INTO shop VALUE {'PK': 'item#7', 'SK': 'stock', 'stock': 1}")?;
+    db.execute("INSERT INTO shop VALUE {'PK': 'user#1', 'SK': 'profile', 'active': true}")?;
+    let order = [
+        "UPDATE shop SET stock = stock - 1 WHERE PK = 'item#7' AND SK = 'stock' AND stock > 0",
+        "INSERT INTO shop VALUE {'PK': 'user#1', 'SK': 'order#003', 'item': 'item#7'}",
+        "EXISTS(SELECT * FROM shop WHERE PK = 'user#1' AND SK = 'profile' AND active = true)",
+    ];
+    assert_eq!(db.execute_transaction(&order)?, Vec::new());
+    // Out of stock, and the order exists: canceled, one reason per statement.
+    let Err(Error::TransactionCanceled { reasons }) = db.execute_transaction(&order) else {
+        unreachable!("the second order is canceled");
+    };
+    let codes: Vec<&str> = reasons.iter().map(|reason| reason.code()).collect();
+    assert_eq!(codes, ["ConditionalCheckFailed", "DuplicateItem", "None"]);
+    let read = db.execute_transaction(&[
+        "SELECT total FROM shop WHERE PK = 'user#1' AND SK = 'order#001'",
+        "SELECT * FROM shop WHERE PK = 'user#2' AND SK = 'profile'",
+    ])?;
+    assert_eq!(read, vec![Some(item! { "total" => 35 }), None]);
     db.close()
 }

@@ -378,6 +378,10 @@ impl Builder {
         )?;
         let last_seq = store.snapshot().seq;
         let streams = Streams::open(&path, meta.key_schema.clone(), meta.stream, last_seq)?;
+        if let Some(unsynced) = streams.unsynced_segment() {
+            // The stream's records of a group of commits become durable with the group.
+            store.wal.sync_first(Box::new(move || unsynced.sync()));
+        }
         let db = Dynafile::from_parts(path, meta, store, lock, self.durability, streams);
         db.table.resume_backfills()?;
         Ok(db)

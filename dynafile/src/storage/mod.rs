@@ -29,7 +29,7 @@ pub(crate) use manifest::MANIFEST_FILE;
 pub(crate) use stats::{StoreStats, file_len};
 pub(crate) use store::{KeyspaceSpec, PARTITIONS_DIR, Store, WAL_DIR, lock};
 pub(crate) use stream_log::{
-    RetentionLimits, SEGMENT_BYTES, StreamLog, StreamRecord, now_ms, scan_segment,
+    RetentionLimits, SEGMENT_BYTES, StreamLog, StreamRecord, UnsyncedSegment, now_ms, scan_segment,
 };
 pub(crate) use version::{Snapshot, StoreIter};
 pub(crate) use wal::{KeyspaceId, Op, TABLE_KEYSPACE};

@@ -250,8 +250,8 @@ impl Builder {
     /// `view` keeps, are written to `stream/` as durably as the commit itself and kept for
     /// `retention`, for [`Dynafile::stream_from`] to replay, after a restart too. A stream is
     /// declared when the table is created; opening an existing table with another stream
-    /// setting is an error. Each commit then also syncs its events, under the commit lock:
-    /// commits of such a table share fewer syncs.
+    /// setting is an error. The events' segment is synced with the log, once per group of
+    /// concurrent commits: a group costs one more sync, not each commit.
     ///
     /// ```
     /// use dynafile::{item, Dynafile, KeyType, Retention, StreamView};

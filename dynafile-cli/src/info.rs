@@ -1,4 +1,5 @@
-//! `dynafile info DIR`: the table's schema, item count and files as one JSON object.
+//! `dynafile info DIR`: the table's schema, item count and files, and each index's, as one
+//! JSON object.
 
 use std::process::ExitCode;
 

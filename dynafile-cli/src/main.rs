@@ -51,7 +51,7 @@ enum Command {
     /// number reads back as exactly as strings; `--dynamodb-json` keeps every type, so that
     /// importing the export reproduces the table.
     Export(export::Args),
-    /// Print the table's schema, item count and files as one JSON object.
+    /// Print the table's schema, item count and files, and each index's, as one JSON object.
     ///
     /// Counting the items reads every key of the table.
     Info(TableDir),

@@ -250,8 +250,8 @@ impl Builder {
     /// `view` keeps, are written to `stream/` as durably as the commit itself and kept for
     /// `retention`, for [`Dynafile::stream_from`] to replay, after a restart too. A stream is
     /// declared when the table is created; opening an existing table with another stream
-    /// setting is an error. Each commit then also syncs its events, under the commit lock:
-    /// commits of such a table share fewer syncs.
+    /// setting is an error. The events' segment is synced with the log, once per group of
+    /// concurrent commits: a group costs one more sync, not each commit.
     ///
     /// ```
     /// use dynafile::{item, Dynafile, KeyType, Retention, StreamView};
@@ -378,6 +378,10 @@ impl Builder {
         )?;
         let last_seq = store.snapshot().seq;
         let streams = Streams::open(&path, meta.key_schema.clone(), meta.stream, last_seq)?;
+        if let Some(unsynced) = streams.unsynced_segment() {
+            // The stream's records of a group of commits become durable with the group.
+            store.wal.sync_first(Box::new(move || unsynced.sync()));
+        }
         let db = Dynafile::from_parts(path, meta, store, lock, self.durability, streams);
         db.table.resume_backfills()?;
         Ok(db)

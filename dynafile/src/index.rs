@@ -56,8 +56,10 @@ pub enum IndexProjection {
 /// Whether an index is global (any partition key) or local (the table's partition key).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub(crate) enum IndexKind {
+pub enum IndexKind {
+    /// A global secondary index: its own partition key and optional sort key.
     Global,
+    /// A local secondary index: the table's partition key and another sort key.
     Local,
 }
 

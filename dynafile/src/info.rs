@@ -4,9 +4,13 @@ use serde::Serialize;
 
 use crate::builder::META_FILE;
 use crate::error::Result;
+use crate::index::{Index, IndexKind, IndexProjection};
 use crate::key::KeySchema;
-use crate::storage::{Direction, KeyBounds, StoreStats, file_len};
-use crate::table::Dynafile;
+use crate::storage::{
+    Direction, KeyBounds, KeyspaceStats, PARTITIONS_DIR, Snapshot, StoreStats, file_len,
+    keyspace_stats,
+};
+use crate::table::{Dynafile, Table};
 
 /// What [`Dynafile::info`] reports: the table's description, how many items it holds, and
 /// its files.
@@ -34,6 +38,65 @@ pub struct TableInfo {
     pub memtable_bytes: u64,
     /// The table's files, by kind.
     pub files: TableFiles,
+    /// The table's secondary indexes, in the order they were declared or added (left out
+    /// of the JSON when there are none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub indexes: Vec<IndexInfo>,
+}
+
+/// One secondary index as [`TableInfo`] reports it: its definition, state, entries and
+/// files (in `indexes/<name>/`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct IndexInfo {
+    /// The index's name.
+    pub name: String,
+    /// Global or local.
+    pub kind: IndexKind,
+    /// The index's partition and optional sort key.
+    pub key_schema: KeySchema,
+    /// The attributes its entries hold besides the keys.
+    pub projection: IndexProjection,
+    /// Whether it is still being filled with the entries of the items already there.
+    pub status: IndexStatus,
+    /// The number of entries: the table's items that have the index's key attributes (a
+    /// sparse index has fewer entries than the table has items).
+    pub item_count: u64,
+    /// Hash ranges the entries are placed in, by the index's partition key.
+    pub hash_ranges: usize,
+    /// The partition files that are runs of recent changes over a range's base file.
+    pub partition_runs: usize,
+    /// Bytes of recent changes to the index held in memory.
+    pub memtable_bytes: u64,
+    /// The index's files, by kind.
+    pub files: IndexFiles,
+}
+
+/// Whether an index can be read (DynamoDB's `IndexStatus`, where a backfilling index is
+/// `CREATING`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum IndexStatus {
+    /// A global index added to the table whose backfill has not finished: writes maintain
+    /// it, reads of it are refused.
+    Building,
+    /// Built: reads of it are served.
+    Active,
+}
+
+/// The files of one index: how many and their bytes on disk.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct IndexFiles {
+    /// The index's manifest of live partition files.
+    pub manifest: FileGroup,
+    /// The live partition files.
+    pub partitions: FileGroup,
+    /// Partition files a checkpoint replaced that are still on disk.
+    pub obsolete_partitions: FileGroup,
+    /// All of the above.
+    pub total: FileGroup,
 }
 
 /// The files of a table by kind: how many and their bytes on disk.
@@ -56,6 +119,10 @@ pub struct TableFiles {
     /// out of the JSON when it has none).
     #[serde(skip_serializing_if = "FileGroup::is_empty")]
     pub stream: FileGroup,
+    /// The files of every secondary index (`indexes/*/`), each also in
+    /// [`IndexInfo::files`] (left out of the JSON when the table has no index).
+    #[serde(skip_serializing_if = "FileGroup::is_empty")]
+    pub indexes: FileGroup,
     /// All of the above.
     pub total: FileGroup,
 }
@@ -87,10 +154,11 @@ impl FileGroup {
 }
 
 impl Dynafile {
-    /// The table's description, item count and files.
+    /// The table's description, item count and files, and the same of each index.
     ///
-    /// Counting the items reads every key of one snapshot (as a scan does, without decoding
-    /// the items), so it costs time in proportion to the table's size; everything else comes
+    /// Counting the items (and each index's entries) reads every key of one snapshot (as a
+    /// scan does, without decoding them), so it costs time in proportion to the table's
+    /// size; everything else comes
     /// from what the open table already knows, plus a listing of the log directory.
     ///
     /// ```
@@ -106,30 +174,93 @@ impl Dynafile {
         let table = &self.table;
         let snapshot = table.store.snapshot();
         let stats = table.store.stats(&snapshot)?;
-        let mut entries = snapshot.iter(KeyBounds::all(), Direction::Forward, None, None)?;
-        let mut item_count = 0;
-        while entries.next_entry()?.is_some() {
-            item_count += 1;
-        }
+        let item_count = count_entries(&snapshot)?;
+        // An index added since the snapshot was taken is not in it, and not reported.
+        let indexes = table
+            .hooks
+            .indexes
+            .load()
+            .iter()
+            .filter_map(|index| Some((snapshot.keyspace(index.space)?, index)))
+            .map(|(view, index)| index_info(table, &view, index))
+            .collect::<Result<Vec<_>>>()?;
+        let index_files = indexes.iter().fold(FileGroup::default(), |sum, index| {
+            sum.plus(index.files.total)
+        });
         let meta_bytes = file_len(&table.path.join(META_FILE))?;
         Ok(TableInfo {
             name: table.meta.name.clone(),
             format_version: table.meta.format_version,
             key_schema: table.meta.key_schema.clone(),
             item_count,
-            hash_ranges: stats.hash_ranges,
-            partition_runs: stats.partition_runs,
-            memtable_bytes: stats.memtable_bytes,
-            files: files(&stats, meta_bytes, table.streams.files()),
+            hash_ranges: stats.table.hash_ranges,
+            partition_runs: stats.table.partition_runs,
+            memtable_bytes: stats.table.memtable_bytes,
+            files: files(&stats, meta_bytes, table.streams.files(), index_files),
+            indexes,
         })
     }
 }
 
-fn files(stats: &StoreStats, meta_bytes: Option<u64>, stream: FileGroup) -> TableFiles {
+/// The entries `snapshot` sees in its keyspace.
+fn count_entries(snapshot: &Snapshot) -> Result<u64> {
+    let mut entries = snapshot.iter(KeyBounds::all(), Direction::Forward, None, None)?;
+    let mut count = 0;
+    while entries.next_entry()?.is_some() {
+        count += 1;
+    }
+    Ok(count)
+}
+
+/// What `view` (a snapshot of `index`'s keyspace) holds of `index`.
+fn index_info(table: &Table, view: &Snapshot, index: &Index) -> Result<IndexInfo> {
+    let dir = table.path.join(index.meta.relative_dir());
+    let stats = keyspace_stats(view, &dir, &dir.join(PARTITIONS_DIR))?;
+    Ok(IndexInfo {
+        name: index.name().to_owned(),
+        kind: index.meta.kind,
+        key_schema: index.schema().clone(),
+        projection: index.meta.projection.clone(),
+        status: if index.is_built() {
+            IndexStatus::Active
+        } else {
+            IndexStatus::Building
+        },
+        item_count: count_entries(view)?,
+        hash_ranges: stats.hash_ranges,
+        partition_runs: stats.partition_runs,
+        memtable_bytes: stats.memtable_bytes,
+        files: index_files(&stats),
+    })
+}
+
+/// A keyspace's manifest, live and obsolete partition files.
+fn keyspace_files(stats: &KeyspaceStats) -> [FileGroup; 3] {
+    [
+        FileGroup::new(1, stats.manifest_bytes),
+        FileGroup::new(stats.partition_files, stats.partition_bytes),
+        FileGroup::new(stats.obsolete_files, stats.obsolete_bytes),
+    ]
+}
+
+fn index_files(stats: &KeyspaceStats) -> IndexFiles {
+    let [manifest, partitions, obsolete_partitions] = keyspace_files(stats);
+    IndexFiles {
+        manifest,
+        partitions,
+        obsolete_partitions,
+        total: manifest.plus(partitions).plus(obsolete_partitions),
+    }
+}
+
+fn files(
+    stats: &StoreStats,
+    meta_bytes: Option<u64>,
+    stream: FileGroup,
+    indexes: FileGroup,
+) -> TableFiles {
     let meta = FileGroup::new(usize::from(meta_bytes.is_some()), meta_bytes.unwrap_or(0));
-    let manifest = FileGroup::new(1, stats.manifest_bytes);
-    let partitions = FileGroup::new(stats.partition_files, stats.partition_bytes);
-    let obsolete_partitions = FileGroup::new(stats.obsolete_files, stats.obsolete_bytes);
+    let [manifest, partitions, obsolete_partitions] = keyspace_files(&stats.table);
     let log = FileGroup::new(stats.log_segments, stats.log_bytes);
     TableFiles {
         meta,
@@ -138,11 +269,46 @@ fn files(stats: &StoreStats, meta_bytes: Option<u64>, stream: FileGroup) -> Tabl
         obsolete_partitions,
         log,
         stream,
+        indexes,
         total: meta
             .plus(manifest)
             .plus(partitions)
             .plus(obsolete_partitions)
             .plus(log)
-            .plus(stream),
+            .plus(stream)
+            .plus(indexes),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::Ordering;
+
+    use crate::{Dynafile, IndexProjection, IndexStatus, KeyType, item};
+
+    /// An index whose backfill has not finished is reported as building, with the entries
+    /// written so far.
+    #[test]
+    fn an_unbuilt_index_is_building() -> crate::Result<()> {
+        let dir = tempfile::tempdir().map_err(|e| crate::Error::io("tempdir", e))?;
+        let db = Dynafile::builder(dir.path().join("db"))
+            .partition_key("PK", KeyType::S)
+            .global_index("by_team", "team", KeyType::S, None, IndexProjection::All)
+            .open()?;
+        db.put_item(&item! { "PK" => "a", "team" => "red" })?;
+        let statuses = |db: &Dynafile| -> crate::Result<Vec<(IndexStatus, u64)>> {
+            Ok(db
+                .info()?
+                .indexes
+                .iter()
+                .map(|index| (index.status, index.item_count))
+                .collect())
+        };
+        assert_eq!(statuses(&db)?, vec![(IndexStatus::Active, 1)]);
+        db.table.hooks.indexes.load()[0]
+            .built
+            .store(false, Ordering::Release);
+        assert_eq!(statuses(&db)?, vec![(IndexStatus::Building, 1)]);
+        Ok(())
     }
 }

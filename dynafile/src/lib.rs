@@ -94,8 +94,8 @@ mod write;
 pub use batch::BatchWriter;
 pub use builder::{Builder, FORMAT_VERSION};
 pub use error::{CancellationReason, Error, Result, ValidationError};
-pub use index::{IndexProjection, MAX_GLOBAL_INDEXES, MAX_LOCAL_INDEXES};
-pub use info::{FileGroup, TableFiles, TableInfo};
+pub use index::{IndexKind, IndexProjection, MAX_GLOBAL_INDEXES, MAX_LOCAL_INDEXES};
+pub use info::{FileGroup, IndexFiles, IndexInfo, IndexStatus, TableFiles, TableInfo};
 pub use item::{Item, MAX_ITEM_SIZE, MAX_NESTING_DEPTH};
 pub use items::{Items, Page};
 pub use key::{

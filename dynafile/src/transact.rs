@@ -22,7 +22,10 @@ use crate::write::ItemChange;
 pub const MAX_TRANSACT_ITEMS: usize = 100;
 
 /// Largest total size of the items a transaction writes, by [`Item::size`] (DynamoDB's
-/// limit of 4 MB).
+/// limit of 4 MB on "the aggregate size of the items in the transaction"): each put's item
+/// and each update's new item. The index entries they get are not counted (DynamoDB
+/// charges them as write capacity, not against this limit), nor are deleted and
+/// condition-checked items.
 pub const MAX_TRANSACT_SIZE: usize = 4 * 1024 * 1024;
 
 /// One action of a transaction: a put, an update, a delete or a condition check, each with

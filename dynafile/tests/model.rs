@@ -1,6 +1,6 @@
 //! The model test: random sequences of puts, deletes, batches, transactions, gets, queries, scans,
 //! checkpoints and reopens against a `BTreeMap` model, compared after every step (as sled's
-//! `tests/tree` does). Tables are opened with tiny sizes, so checkpoints, runs, merges and
+//! `tests/tree` does), with the table's change stream against the events the model expects. Tables are opened with tiny sizes, so checkpoints, runs, merges and
 //! splits of partition files happen all the time.
 //!
 //! Each test runs `PROPTEST_CASES` cases (default [`DEFAULT_CASES`], kept small so the suite
@@ -178,6 +178,7 @@ fn op(schema: Schema) -> impl Strategy<Value = Op> {
         30 => (pk(), sk(schema), payload(), any::<bool>()).prop_map(|(pk, sk, payload, return_old)| Op::Put { pk, sk, payload, return_old }),
         6 => (pk(), sk(schema), any::<bool>()).prop_map(|(pk, sk, return_old)| Op::Delete { pk, sk, return_old }),
         8 => (any::<usize>(), any::<bool>()).prop_map(|(existing, return_old)| Op::DeleteExisting { existing, return_old }),
+        2 => any::<usize>().prop_map(|existing| Op::PutUnchanged { existing }),
         8 => batch(schema).prop_map(Op::Batch),
         4 => (pk(), sk(schema)).prop_map(|(pk, sk)| Op::Get { pk, sk }),
         4 => any::<usize>().prop_map(|existing| Op::GetExisting { existing }),

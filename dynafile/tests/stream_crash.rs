@@ -15,11 +15,12 @@
 mod crash_support;
 
 use std::collections::BTreeMap;
-use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::time::Duration;
 
-use crash_support::{Rng, child_command, child_param, is_child, seed, serial, wait_for_file};
+use crash_support::{
+    Rng, child_command, child_param, is_child, kill9, seed, serial, wait_for_file,
+};
 use dynafile::{
     Builder, Durability, Dynafile, EventKind, Item, Key, KeyType, Retention, StreamView,
     WriteOptions, item,
@@ -187,14 +188,7 @@ fn stream_events_survive_kill9() {
             &stderr_file,
         );
         std::thread::sleep(Duration::from_millis(rng.between(5, 150)));
-        child.kill().expect("kill the child");
-        let status = child.wait().expect("wait for the child");
-        assert_eq!(
-            status.signal(),
-            Some(9),
-            "the child ended before it was killed ({status}); its stderr:\n{}",
-            std::fs::read_to_string(&stderr_file).unwrap_or_default()
-        );
+        kill9(&mut child, &stderr_file);
         events = verify(&dir, round);
     }
     // The writers got somewhere: the stream holds events of many commits.

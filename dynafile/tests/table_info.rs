@@ -4,7 +4,10 @@ mod common;
 
 use std::path::Path;
 
-use dynafile::{FileGroup, KeyAttribute, KeySchema, KeyType, Result, item};
+use dynafile::{
+    FileGroup, IndexKind, IndexProjection, IndexStatus, KeyAttribute, KeySchema, KeyType, Result,
+    item,
+};
 
 /// The number and total length of the files directly in `dir` whose name ends in `suffix`.
 fn files_in(dir: &Path, suffix: &str) -> FileGroup {
@@ -19,6 +22,14 @@ fn files_in(dir: &Path, suffix: &str) -> FileGroup {
         }
     }
     group
+}
+
+/// The groups' files together.
+fn sum(groups: &[FileGroup]) -> FileGroup {
+    FileGroup::new(
+        groups.iter().map(|group| group.count).sum(),
+        groups.iter().map(|group| group.bytes).sum(),
+    )
 }
 
 fn file_len(path: &Path) -> u64 {
@@ -83,13 +94,7 @@ fn info_reports_schema_items_and_files() -> Result<()> {
         info.files.obsolete_partitions,
         info.files.log,
     ];
-    assert_eq!(
-        info.files.total,
-        FileGroup::new(
-            parts.iter().map(|group| group.count).sum(),
-            parts.iter().map(|group| group.bytes).sum()
-        )
-    );
+    assert_eq!(info.files.total, sum(&parts));
 
     // Changes after the checkpoint overlay the partition file: a delete and a new item.
     db.delete_item(("user#1", 1))?;
@@ -169,5 +174,102 @@ fn info_counts_split_ranges_and_runs() -> Result<()> {
         reopened.files.partitions,
         files_in(&path.join("partitions"), ".dfp")
     );
+    Ok(())
+}
+
+/// Each index is reported with its definition, status, entry count (a sparse index counts
+/// only the items with its key attributes) and exactly the files of `indexes/<name>/`; the
+/// table's files count every index's.
+#[test]
+fn info_reports_each_index_and_its_files() -> Result<()> {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("orders");
+    let db = dynafile::Dynafile::builder(&path)
+        .partition_key("PK", KeyType::S)
+        .sort_key("SK", KeyType::N)
+        .local_index("by_total", "total", KeyType::N, IndexProjection::KeysOnly)
+        .open()?;
+    for n in 0..30 {
+        let mut item = item! { "PK" => format!("user#{}", n % 3), "SK" => n, "total" => n * 10 };
+        if n % 2 == 0 {
+            item.insert("status", "open");
+        }
+        db.put_item(&item)?;
+    }
+    db.add_global_index(
+        "by_status",
+        "status",
+        KeyType::S,
+        Some(("SK", KeyType::N)),
+        IndexProjection::Include(vec!["total".into()]),
+    )?;
+    db.checkpoint()?;
+    let info = db.info()?;
+    assert_eq!(info.item_count, 30);
+    let summary: Vec<_> = info
+        .indexes
+        .iter()
+        .map(|index| {
+            (
+                index.name.as_str(),
+                index.kind,
+                index.key_schema.clone(),
+                index.projection.clone(),
+                index.status,
+                index.item_count,
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            (
+                "by_total",
+                IndexKind::Local,
+                KeySchema {
+                    partition_key: KeyAttribute::new("PK", KeyType::S),
+                    sort_key: Some(KeyAttribute::new("total", KeyType::N)),
+                },
+                IndexProjection::KeysOnly,
+                IndexStatus::Active,
+                30,
+            ),
+            (
+                "by_status",
+                IndexKind::Global,
+                KeySchema {
+                    partition_key: KeyAttribute::new("status", KeyType::S),
+                    sort_key: Some(KeyAttribute::new("SK", KeyType::N)),
+                },
+                IndexProjection::Include(vec!["total".into()]),
+                IndexStatus::Active,
+                15,
+            ),
+        ]
+    );
+    let mut index_totals = Vec::new();
+    for index in &info.indexes {
+        let index_dir = path.join("indexes").join(&index.name);
+        let partitions = files_in(&index_dir.join("partitions"), ".dfp");
+        let manifest = FileGroup::new(1, file_len(&index_dir.join("manifest")));
+        assert_eq!(partitions.count, 1, "{}", index.name);
+        assert_eq!(index.files.partitions, partitions, "{}", index.name);
+        assert_eq!(index.files.manifest, manifest, "{}", index.name);
+        assert_eq!(index.files.obsolete_partitions, FileGroup::new(0, 0));
+        let total = sum(&[manifest, partitions]);
+        assert_eq!(index.files.total, total, "{}", index.name);
+        assert_eq!((index.hash_ranges, index.memtable_bytes), (1, 0));
+        index_totals.push(total);
+    }
+    assert_eq!(info.files.indexes, sum(&index_totals));
+    let parts = [
+        info.files.meta,
+        info.files.manifest,
+        info.files.partitions,
+        info.files.obsolete_partitions,
+        info.files.log,
+        info.files.indexes,
+    ];
+    assert_eq!(info.files.total, sum(&parts));
     Ok(())
 }

@@ -5,8 +5,8 @@ mod common;
 
 use common::{scan_all, string_table, tempdir};
 use dynafile::{
-    CancellationReason, Durability, Error, Item, Key, MAX_ITEM_SIZE, Result, TransactWriteItem,
-    item,
+    CancellationReason, Durability, Error, IndexProjection, Item, Key, KeyType, MAX_ITEM_SIZE,
+    MAX_TRANSACT_SIZE, Result, TransactWriteItem, item,
 };
 
 fn canceled<T: std::fmt::Debug>(result: Result<T>) -> Vec<CancellationReason> {
@@ -352,5 +352,60 @@ fn the_items_of_a_transaction_are_at_most_4_mb() -> Result<()> {
     assert_eq!(scan_all(&db)?, vec![item! { "PK" => "small", "SK" => "1" }]);
     db.transact_write().actions(puts(10)).execute()?;
     assert_eq!(scan_all(&db)?.len(), 11);
+    Ok(())
+}
+
+/// What the 4 MB limit counts, pinned at its boundary: the sizes of the items the
+/// transaction writes (puts, and updates by their new item), as DynamoDB's "aggregate size
+/// of the items in the transaction". Not the index entries those items get (here an index
+/// projecting every attribute, which would double the bytes), nor deleted or
+/// condition-checked items. Exactly 4 MB commits; one byte more is refused.
+#[test]
+fn the_4_mb_limit_counts_written_items_only_at_its_boundary() -> Result<()> {
+    let dir = tempdir();
+    let db = dynafile::Dynafile::builder(dir.path().join("db"))
+        .partition_key("PK", KeyType::S)
+        .sort_key("SK", KeyType::S)
+        .global_index("by_g", "g", KeyType::S, None, IndexProjection::All)
+        .open()?;
+    let filler = "x".repeat(MAX_ITEM_SIZE - 1000);
+    let big = |pk: &str, i: usize| {
+        item! { "PK" => pk, "SK" => format!("{i:02}"), "g" => "all", "a" => filler.clone() }
+    };
+    // Items a delete and a condition check name: as large as any.
+    db.put_item(&big("old", 0))?;
+    db.put_item(&big("old", 1))?;
+    // Ten large puts, and an update whose new item fills the rest to `total` bytes.
+    db.put_item(&item! { "PK" => "grow", "SK" => "00", "g" => "all" })?;
+    let transaction = |total: usize| {
+        let puts: usize = (0..10).map(|i| big("new", i).size()).sum();
+        let base = item! { "PK" => "grow", "SK" => "00", "g" => "all", "a" => "" }.size();
+        let rest = "y".repeat(total - puts - base);
+        let grown = item! { "PK" => "grow", "SK" => "00", "g" => "all", "a" => rest.clone() };
+        assert_eq!(puts + grown.size(), total);
+        db.transact_write()
+            .actions((0..10).map(|i| TransactWriteItem::put(big("new", i))))
+            .action(TransactWriteItem::update(("grow", "00"), "SET a = :a").value(":a", rest))
+            .action(TransactWriteItem::delete(("old", "00")))
+            .action(TransactWriteItem::condition_check(
+                ("old", "01"),
+                "attribute_exists(a)",
+            ))
+    };
+    let over = transaction(MAX_TRANSACT_SIZE + 1).execute();
+    assert_eq!(
+        invalid(over),
+        format!(
+            "the items of a transaction are {} bytes, more than the maximum of 4194304 bytes \
+             (4 MB)",
+            MAX_TRANSACT_SIZE + 1
+        )
+    );
+    assert_eq!(db.query("new").iter()?.count(), 0);
+    transaction(MAX_TRANSACT_SIZE).execute()?;
+    assert_eq!(db.query("new").iter()?.count(), 10);
+    assert_eq!(db.get_item(("old", "00"))?, None);
+    // 10 puts, the grown item and the checked one: all in the index, whole.
+    assert_eq!(db.query("all").index("by_g").iter()?.count(), 12);
     Ok(())
 }

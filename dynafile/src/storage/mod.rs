@@ -26,10 +26,10 @@ pub use check::{CheckReport, Problem};
 pub(crate) use cursor::{Direction, KeyBounds};
 pub(crate) use fs::{remove_atomic_leftovers, write_atomic};
 pub(crate) use manifest::MANIFEST_FILE;
-pub(crate) use stats::{StoreStats, file_len};
+pub(crate) use stats::{KeyspaceStats, StoreStats, file_len, keyspace_stats};
 pub(crate) use store::{KeyspaceSpec, PARTITIONS_DIR, Store, WAL_DIR, lock};
 pub(crate) use stream_log::{
-    RetentionLimits, SEGMENT_BYTES, StreamLog, StreamRecord, now_ms, scan_segment,
+    RetentionLimits, SEGMENT_BYTES, StreamLog, StreamRecord, UnsyncedSegment, now_ms, scan_segment,
 };
 pub(crate) use version::{Snapshot, StoreIter};
 pub(crate) use wal::{KeyspaceId, Op, TABLE_KEYSPACE};

@@ -13,18 +13,23 @@
 //! records are all older than the next segment's `created_ms`: trimming by age reads headers
 //! only.
 //!
-//! Durability, with the log as the judge: a commit's record is written and synced here
-//! under the commit lock *before* the commit's log record is appended. A crash can then
-//! leave records for commits that the log lost (a torn or unsynced tail), never lose a
-//! record for a commit the log has; reopening removes the records after the log's last
-//! sequence number. The body is opaque here: the table encodes events, storage keeps bytes.
+//! Durability, with the log as the judge: a commit's record is written here under the
+//! commit lock *before* the commit's log record is appended, and synced by the log's group
+//! commit: each group's leader syncs the segment written since the last sync
+//! ([`UnsyncedSegment::sync`]) before it writes the group's log records, so concurrent
+//! writers share that sync as they share the log's. A crash can then leave records for
+//! commits that the log lost (a torn or unsynced tail), never lose a record for a commit the
+//! log has; reopening removes the records after the log's last sequence number. The body is
+//! opaque here: the table encodes events, storage keeps bytes.
 
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::error::{Error, Result};
 use crate::storage::fs::{sync_dir, write_all_at};
+use crate::storage::lock;
 
 const MAGIC: &[u8; 8] = b"DYNASTR1";
 const VERSION: u32 = 1;
@@ -59,11 +64,34 @@ struct SegmentInfo {
     bytes: u64,
 }
 
+/// The segment that holds records written since its last sync, if any: shared with the
+/// log's group commit, which syncs it before the log records of those commits.
+#[derive(Default)]
+pub(crate) struct UnsyncedSegment(Mutex<Option<(Arc<File>, PathBuf)>>);
+
+impl UnsyncedSegment {
+    /// Syncs the records written since the last sync. A record written while this runs is
+    /// left for the next sync, which its commit's log record waits for too.
+    pub(crate) fn sync(&self) -> Result<()> {
+        let unsynced = lock(&self.0).take();
+        match unsynced {
+            Some((file, path)) => file.sync_data().map_err(|e| Error::io(&path, e)),
+            None => Ok(()),
+        }
+    }
+
+    fn written(&self, file: &Arc<File>, path: &Path) {
+        *lock(&self.0) = Some((Arc::clone(file), path.to_owned()));
+    }
+}
+
 /// The open stream: segments oldest first, the last one appended to.
 pub(crate) struct StreamLog {
     dir: PathBuf,
     segments: Vec<SegmentInfo>,
-    file: File,
+    file: Arc<File>,
+    /// The records written and not yet synced.
+    unsynced: Arc<UnsyncedSegment>,
     /// The last record appended in this process: its sequence number and offset, so that a
     /// record of a commit that failed after it was written can be replaced.
     last_record: Option<(u64, u64)>,
@@ -143,7 +171,8 @@ impl StreamLog {
             dir: dir.to_owned(),
             total_bytes,
             segments,
-            file,
+            file: Arc::new(file),
+            unsynced: Arc::default(),
             last_record: None,
             retention,
             segment_bytes,
@@ -181,9 +210,14 @@ impl StreamLog {
             .collect()
     }
 
-    /// Appends and syncs the record of commit `seq`, then trims what retention no longer
-    /// keeps. A record of a failed commit that had the same or a later sequence number is
-    /// replaced.
+    /// What syncs the records appended: the log's group commit runs it.
+    pub(crate) fn unsynced(&self) -> Arc<UnsyncedSegment> {
+        Arc::clone(&self.unsynced)
+    }
+
+    /// Appends the record of commit `seq`, unsynced (see [`StreamLog::unsynced`]), then
+    /// trims what retention no longer keeps. A record of a failed commit that had the same
+    /// or a later sequence number is replaced.
     pub(crate) fn append(&mut self, seq: u64, time_ms: u64, body: &[u8]) -> Result<()> {
         if let Some(reason) = &self.failure {
             return Err(Error::Poisoned {
@@ -217,9 +251,8 @@ impl StreamLog {
             return Err(Error::validation("the change stream has no open segment"));
         };
         let offset = segment.bytes;
-        let written = write_all_at(&self.file, &record, offset)
-            .and_then(|()| self.file.sync_data())
-            .map_err(|e| Error::io(&segment.path, e));
+        let written =
+            write_all_at(&self.file, &record, offset).map_err(|e| Error::io(&segment.path, e));
         if let Err(error) = written {
             // Bytes of a failed write must not pass for a record: cut them off, or refuse
             // every later append when even that fails.
@@ -228,6 +261,7 @@ impl StreamLog {
             }
             return Err(error);
         }
+        self.unsynced.written(&self.file, &segment.path);
         segment.bytes = offset + record.len() as u64;
         self.total_bytes += record.len() as u64;
         self.last_record = Some((seq, offset));
@@ -260,10 +294,16 @@ impl StreamLog {
     }
 
     fn rotate(&mut self, from_seq: u64, now: u64) -> Result<()> {
+        // The closed segment's records are synced here: the group commit syncs the last one.
+        if let Some(closed) = self.segments.last() {
+            self.file
+                .sync_data()
+                .map_err(|e| Error::io(&closed.path, e))?;
+        }
         let (info, file) = create_segment(&self.dir, from_seq, now)?;
         self.total_bytes += info.bytes;
         self.segments.push(info);
-        self.file = file;
+        self.file = Arc::new(file);
         self.last_record = None;
         Ok(())
     }
@@ -495,6 +535,23 @@ mod tests {
         drop(log);
         let log = StreamLog::open(dir.path(), 3, FOREVER, 64).unwrap();
         assert_eq!(read_all(&log), vec![1, 2, 3]);
+    }
+
+    /// An append leaves its segment to sync; the sync takes it, so the next sync has
+    /// nothing to do until another append.
+    #[test]
+    fn appends_are_left_for_the_group_commit_to_sync() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut log = StreamLog::open(dir.path(), 0, FOREVER, SEGMENT_BYTES).unwrap();
+        let unsynced = log.unsynced();
+        assert!(lock(&unsynced.0).is_none());
+        log.append(1, 0, b"one").unwrap();
+        let pending = lock(&unsynced.0).as_ref().map(|(_, path)| path.clone());
+        assert_eq!(pending, Some(log.segments_from(0)[0].clone()));
+        unsynced.sync().unwrap();
+        assert!(lock(&unsynced.0).is_none());
+        unsynced.sync().unwrap();
+        assert!(lock(&unsynced.0).is_none());
     }
 
     #[test]

@@ -19,7 +19,9 @@
 //!
 //! Group commit: committers append their records to a shared buffer; the first one to need
 //! a sync becomes the leader, writes everything buffered and syncs once, and everyone whose
-//! record was in that write returns. Concurrent writers share syncs.
+//! record was in that write returns. Concurrent writers share syncs. What must be durable
+//! before a group's records (the durable change stream's records of those commits) the
+//! leader syncs first, through the hook set with [`Wal::sync_first`].
 //!
 //! Recovery reads the segments in order. A record that is cut short or fails its checksum at
 //! the end of the last segment is the torn tail of a write that never returned: the log is
@@ -32,7 +34,7 @@
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 
 use crate::encoding::{read_varint, write_varint};
 use crate::error::{Error, Result};
@@ -425,8 +427,12 @@ struct SyncState {
     failure: Option<String>,
 }
 
+/// What a group's leader runs before it writes the group's records.
+pub(crate) type BeforeSync = Box<dyn Fn() -> Result<()> + Send + Sync>;
+
 /// The open log.
 pub(crate) struct Wal {
+    before_sync: OnceLock<BeforeSync>,
     dir: PathBuf,
     pending: Mutex<Pending>,
     segment: Mutex<Segment>,
@@ -530,6 +536,7 @@ impl Wal {
             sync_dir(dir)?;
         }
         let wal = Wal {
+            before_sync: OnceLock::new(),
             dir: dir.to_owned(),
             pending: Mutex::new(Pending {
                 bytes: Vec::new(),
@@ -544,6 +551,12 @@ impl Wal {
             synced: Condvar::new(),
         };
         Ok((wal, Recovered { records, last_seq }))
+    }
+
+    /// Makes each group's leader run `hook` before it writes the group's records: what
+    /// `hook` syncs is durable before any of them. Set once; a later call is ignored.
+    pub(crate) fn sync_first(&self, hook: BeforeSync) {
+        let _ = self.before_sync.set(hook);
     }
 
     /// Queues an encoded record. Callers append in sequence order (under the commit lock).
@@ -610,6 +623,9 @@ impl Wal {
             (std::mem::take(&mut pending.bytes), pending.last_seq)
         };
         if !bytes.is_empty() {
+            if let Some(hook) = self.before_sync.get() {
+                hook()?;
+            }
             segment.append_and_sync(&bytes)?;
         }
         Ok(last_seq)
@@ -657,6 +673,51 @@ mod tests {
             key: key.as_bytes().to_vec(),
             value: Arc::from(value.as_bytes()),
         }
+    }
+
+    /// The hook runs once per group, before the group's records reach the segment (what it
+    /// syncs is durable before them), and not at all for a sync with nothing to write.
+    #[test]
+    fn the_hook_runs_once_per_group_before_its_records_are_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let (wal, _) = Wal::open(dir.path(), 0).unwrap();
+        let wal_dir = dir.path().to_owned();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let seen_by_hook = Arc::clone(&seen);
+        wal.sync_first(Box::new(move || {
+            let records_written: usize = list_segments(&wal_dir)?
+                .iter()
+                .map(|(_, path)| scan_segment(path).map(|scan| scan.records.len()))
+                .sum::<Result<usize>>()?;
+            lock(&seen_by_hook).push(records_written);
+            Ok(())
+        }));
+        for seq in 1..=3 {
+            wal.append(seq, &encode_record(seq, &[put("a", "1")]).unwrap());
+        }
+        wal.sync_to(3).unwrap();
+        wal.sync_to(3).unwrap();
+        wal.append(4, &encode_record(4, &[put("b", "2")]).unwrap());
+        wal.sync_to(4).unwrap();
+        assert_eq!(*lock(&seen), vec![0, 3]);
+    }
+
+    /// A failing hook fails the sync and stops the log: no record after it is written.
+    #[test]
+    fn a_failing_hook_stops_the_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let (wal, _) = Wal::open(dir.path(), 0).unwrap();
+        wal.sync_first(Box::new(|| Err(Error::validation("stream sync failed"))));
+        wal.append(1, &encode_record(1, &[put("a", "1")]).unwrap());
+        for _ in 0..2 {
+            assert!(matches!(
+                wal.sync_to(1),
+                Err(Error::Poisoned { reason }) if reason.contains("stream sync failed")
+            ));
+        }
+        drop(wal);
+        let (_wal, recovered) = Wal::open(dir.path(), 0).unwrap();
+        assert!(recovered.records.is_empty());
     }
 
     #[test]

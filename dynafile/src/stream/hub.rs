@@ -2,7 +2,8 @@
 //! in-process subscriptions.
 //!
 //! Under the commit lock, [`Streams::record`] writes a commit's events to the durable stream
-//! (synced before the commit's log record is appended, see `storage/stream_log.rs`) and
+//! (synced by the log's group commit before the commit's log record is written, see
+//! `storage/stream_log.rs`) and
 //! queues them as pending. Once the commit has succeeded (synced, under
 //! `Durability::Immediate`), [`Streams::release`] hands every pending commit up to its
 //! sequence number to the subscriptions, in commit order: a failed commit's events are never
@@ -20,7 +21,7 @@ use crate::encoding::{read_varint, write_varint};
 use crate::error::{Error, Result};
 use crate::key::KeySchema;
 use crate::storage::{
-    Problem, RetentionLimits, SEGMENT_BYTES, StreamLog, lock, now_ms, scan_segment,
+    Problem, RetentionLimits, SEGMENT_BYTES, StreamLog, UnsyncedSegment, lock, now_ms, scan_segment,
 };
 use crate::stream::{EventKind, EventOrigin, StreamSpec, StreamView};
 
@@ -289,6 +290,14 @@ impl Streams {
     /// Whether commits must derive events.
     pub(crate) fn active(&self) -> bool {
         self.durable.is_some() || self.subscribers.load(Ordering::Acquire) > 0
+    }
+
+    /// What syncs the durable stream's records, for the log's group commit to run before
+    /// it writes the records of their commits (`None` without a durable stream).
+    pub(crate) fn unsynced_segment(&self) -> Option<Arc<UnsyncedSegment>> {
+        self.durable
+            .as_ref()
+            .map(|durable| lock(&durable.log).unsynced())
     }
 
     /// The durable stream's view, when the table has one.

@@ -61,6 +61,20 @@ pub fn wait_success(mut child: Child, stderr_file: &Path) {
     );
 }
 
+/// Kills `child` with SIGKILL and reaps it; panics with its stderr if it had ended before.
+#[cfg(unix)]
+pub fn kill9(child: &mut Child, stderr_file: &Path) {
+    use std::os::unix::process::ExitStatusExt;
+    child.kill().expect("kill the child");
+    let status = child.wait().expect("wait for the child");
+    assert_eq!(
+        status.signal(),
+        Some(9),
+        "the child ended before it was killed ({status}); its stderr:\n{}",
+        std::fs::read_to_string(stderr_file).unwrap_or_default()
+    );
+}
+
 /// Waits until `path` exists. The long deadline only keeps a broken child from hanging the
 /// test; nothing is asserted about how long it takes.
 pub fn wait_for_file(path: &Path, child: &mut Child, stderr_file: &Path) {

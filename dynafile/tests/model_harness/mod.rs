@@ -4,6 +4,12 @@
 //! A [`Harness`] holds an open table and a model of it (`BTreeMap<(partition, sort), Item>`),
 //! applies [`Op`]s to both and checks every result the table gives against the model, then
 //! compares the whole table (a full scan, in the engine's order) after every step.
+//!
+//! The table has a durable change stream. The harness records the events each op should
+//! produce (INSERT, MODIFY, REMOVE with the images of the stream's view; none for a write
+//! that changes nothing or a failed condition), and after every step the events the stream
+//! delivered must be exactly those; after a reopen, the replay of the whole stream
+//! (`stream_from(0)`) must be exactly every event delivered before.
 
 #![allow(dead_code)] // each test crate uses its own part of this module
 
@@ -14,8 +20,8 @@ use std::path::PathBuf;
 use std::sync::LazyLock;
 
 use dynafile::{
-    Durability, Dynafile, Error, IndexProjection, Item, Key, KeyType, Number, Page, Value,
-    WriteOptions,
+    Durability, Dynafile, Error, EventKind, IndexProjection, Item, Key, KeyType, Number, Page,
+    Retention, StreamEvent, StreamView, Subscription, Value, WriteOptions,
 };
 use sha2::{Digest, Sha256};
 
@@ -86,6 +92,15 @@ impl Schema {
         match self {
             Schema::S | Schema::N => KeyType::S,
             Schema::B => KeyType::B,
+        }
+    }
+
+    /// The view of the table's stream: each schema tests another.
+    fn stream_view(self) -> StreamView {
+        match self {
+            Schema::S => StreamView::NewAndOldImages,
+            Schema::N => StreamView::OldImage,
+            Schema::B => StreamView::KeysOnly,
         }
     }
 
@@ -172,6 +187,10 @@ pub enum Op {
     DeleteExisting {
         existing: usize,
         return_old: bool,
+    },
+    /// Puts an item the model holds again, unchanged: no stream event.
+    PutUnchanged {
+        existing: usize,
     },
     Batch(Vec<BatchOp>),
     Get {
@@ -280,6 +299,17 @@ fn sk_of(value: &Value) -> Option<Sk> {
     }
 }
 
+/// A stream event the model expects: its commit (as the harness counts them), what it did,
+/// the key, and the images the stream's view keeps.
+#[derive(Debug)]
+struct ExpectedEvent {
+    commit: u64,
+    kind: EventKind,
+    keys: Key,
+    old_image: Option<Item>,
+    new_image: Option<Item>,
+}
+
 /// A table under test and its model.
 pub struct Harness {
     _dir: tempfile::TempDir,
@@ -291,6 +321,14 @@ pub struct Harness {
     durability: Durability,
     counter: u64,
     step: usize,
+    /// The events every step so far should have produced, in order.
+    expected: Vec<ExpectedEvent>,
+    /// Commits the harness made that may have events.
+    commits: u64,
+    /// The table's stream, read after every step.
+    stream: Option<Subscription>,
+    /// What the stream delivered so far (as many as `expected`).
+    received: Vec<StreamEvent>,
 }
 
 impl Harness {
@@ -307,8 +345,10 @@ impl Harness {
                 Some(("SK", schema.sort_type())),
                 IndexProjection::Include(vec!["v".into()]),
             )
+            .stream(schema.stream_view(), Retention::default())
             .open()
             .unwrap();
+        let stream = Some(db.stream_from(0).unwrap());
         Harness {
             _dir: dir,
             path,
@@ -319,6 +359,94 @@ impl Harness {
             durability,
             counter: 0,
             step: 0,
+            expected: Vec::new(),
+            commits: 0,
+            stream,
+            received: Vec::new(),
+        }
+    }
+
+    /// Counts a commit the harness makes; its events carry the number returned.
+    fn begin_commit(&mut self) -> u64 {
+        self.commits += 1;
+        self.commits
+    }
+
+    /// Records the event of one item's change from `old` to `new` in `commit`, if it is
+    /// one: nothing before and after, or an identical item, is no change.
+    fn expect_change(&mut self, commit: u64, keys: Key, old: Option<&Item>, new: Option<&Item>) {
+        let kind = match (old, new) {
+            (None, None) => return,
+            (Some(old), Some(new)) if old == new => return,
+            (None, Some(_)) => EventKind::Insert,
+            (Some(_), None) => EventKind::Remove,
+            (Some(_), Some(_)) => EventKind::Modify,
+        };
+        let view = self.schema.stream_view();
+        let keeps_old = matches!(view, StreamView::OldImage | StreamView::NewAndOldImages);
+        let keeps_new = matches!(view, StreamView::NewImage | StreamView::NewAndOldImages);
+        self.expected.push(ExpectedEvent {
+            commit,
+            kind,
+            keys,
+            old_image: old.filter(|_| keeps_old).cloned(),
+            new_image: new.filter(|_| keeps_new).cloned(),
+        });
+    }
+
+    /// Reads what the stream delivered since the last step and checks it is exactly the
+    /// events expected since: same kinds, keys and images in order, one sequence number
+    /// per commit (increasing), indexes counting each commit's events from 0.
+    fn check_stream(&mut self) {
+        let stream = self.stream.as_mut().unwrap();
+        let mut delivered = Vec::new();
+        while let Some(event) = stream.try_recv().unwrap() {
+            delivered.push(event);
+        }
+        let step = self.step;
+        let expected = &self.expected[self.received.len()..];
+        let summary = |events: &[StreamEvent]| -> Vec<(EventKind, Key)> {
+            events.iter().map(|e| (e.kind, e.keys.clone())).collect()
+        };
+        assert_eq!(
+            summary(&delivered),
+            expected
+                .iter()
+                .map(|e| (e.kind, e.keys.clone()))
+                .collect::<Vec<_>>(),
+            "step {step}: the stream's events"
+        );
+        for (got, want) in delivered.iter().zip(expected) {
+            assert_eq!(
+                (&got.old_image, &got.new_image),
+                (&want.old_image, &want.new_image),
+                "step {step}: images of {:?} {:?}",
+                want.kind,
+                want.keys
+            );
+        }
+        let all_expected = &self.expected[..self.received.len() + delivered.len()];
+        let before = self.received.len();
+        self.received.extend(delivered);
+        for i in before.max(1)..self.received.len() {
+            let (got, previous) = (&self.received[i], &self.received[i - 1]);
+            if all_expected[i].commit == all_expected[i - 1].commit {
+                assert_eq!(
+                    (got.sequence, got.index),
+                    (previous.sequence, previous.index + 1),
+                    "step {step}: events of one commit"
+                );
+            } else {
+                assert!(
+                    got.sequence > previous.sequence && got.index == 0,
+                    "step {step}: a commit's first event {got:?} after {previous:?}"
+                );
+            }
+        }
+        if before == 0
+            && let Some(first) = self.received.first()
+        {
+            assert_eq!(first.index, 0, "step {step}: the first event");
         }
     }
 
@@ -366,6 +494,7 @@ impl Harness {
 
     /// Checks the table's files and closes it.
     pub fn finish(mut self) {
+        self.check_stream();
         let report = self.db().check().unwrap();
         assert!(report.is_ok(), "check failed: {report}");
         self.db.take().unwrap().close().unwrap();
@@ -416,6 +545,8 @@ impl Harness {
                 let old = self
                     .model
                     .insert((PARTITIONS[*pk].clone(), sk.clone()), item.clone());
+                let commit = self.begin_commit();
+                self.expect_change(commit, self.key(*pk, sk), old.as_ref(), Some(&item));
                 if *return_old {
                     let got = self
                         .db()
@@ -435,19 +566,35 @@ impl Harness {
                     self.delete(pk, &sk, *return_old);
                 }
             }
+            Op::PutUnchanged { existing } => {
+                if let Some((pk, sk)) = self.existing(*existing) {
+                    let item = self.model[&(PARTITIONS[pk].clone(), sk)].clone();
+                    self.db().put_item(&item).unwrap();
+                }
+            }
             Op::Batch(ops) => {
                 let mut batch = self.db().batch_writer();
+                let commit = self.begin_commit();
                 for op in ops {
+                    // Each change's old image is what the batch's earlier ops left.
                     match op {
                         BatchOp::Put(pk, sk, payload) => {
                             let item = self.item(*pk, sk, payload);
                             batch.put_item(&item).unwrap();
-                            self.model
-                                .insert((PARTITIONS[*pk].clone(), sk.clone()), item);
+                            let old = self
+                                .model
+                                .insert((PARTITIONS[*pk].clone(), sk.clone()), item.clone());
+                            self.expect_change(
+                                commit,
+                                self.key(*pk, sk),
+                                old.as_ref(),
+                                Some(&item),
+                            );
                         }
                         BatchOp::Delete(pk, sk) => {
                             batch.delete_item(self.key(*pk, sk)).unwrap();
-                            self.model.remove(&(PARTITIONS[*pk].clone(), sk.clone()));
+                            let old = self.model.remove(&(PARTITIONS[*pk].clone(), sk.clone()));
+                            self.expect_change(commit, self.key(*pk, sk), old.as_ref(), None);
                         }
                     }
                 }
@@ -495,11 +642,14 @@ impl Harness {
             Op::CloseReopen => self.reopen(true),
         }
         self.compare_all();
+        self.check_stream();
     }
 
     fn delete(&mut self, pk: usize, sk: &Sk, return_old: bool) {
         let old = self.model.remove(&(PARTITIONS[pk].clone(), sk.clone()));
         let key = self.key(pk, sk);
+        let commit = self.begin_commit();
+        self.expect_change(commit, key.clone(), old.as_ref(), None);
         if return_old {
             let got = self
                 .db()
@@ -523,6 +673,8 @@ impl Harness {
     }
 
     fn reopen(&mut self, close: bool) {
+        self.check_stream();
+        self.stream = None;
         let db = self.db.take().unwrap();
         if close {
             db.close().unwrap();
@@ -544,6 +696,18 @@ impl Harness {
             "step {}: check after reopen: {report}",
             self.step
         );
+        // The durable stream replays exactly what was delivered before, then goes on live.
+        let mut stream = self.db().stream_from(0).unwrap();
+        let mut replayed = Vec::new();
+        while let Some(event) = stream.try_recv().unwrap() {
+            replayed.push(event);
+        }
+        assert_eq!(
+            replayed, self.received,
+            "step {}: the stream replayed after reopen",
+            self.step
+        );
+        self.stream = Some(stream);
     }
 
     /// The model's items of partition `pk` that meet `cond`, in sort key order.

@@ -104,7 +104,13 @@ impl Harness {
                 result.is_ok(),
                 "step {step}: {op:?} commits, got {result:?}"
             );
+            let commit = self.begin_commit();
             for (key, effect) in effects {
+                if let Some(new) = &effect {
+                    let pk = PARTITIONS.iter().position(|p| *p == key.0).unwrap();
+                    let old = self.model.get(&key).cloned();
+                    self.expect_change(commit, self.key(pk, &key.1), old.as_ref(), new.as_ref());
+                }
                 match effect {
                     Some(Some(item)) => {
                         self.model.insert(key, item);

@@ -64,7 +64,7 @@ impl Dynafile {
         })?;
         let mut meta = meta_file.clone();
         meta.indexes.push(definition.clone());
-        if space as usize != meta.indexes.len() {
+        if meta.index_spaces().last() != Some(&space) {
             return Err(Error::validation(format!(
                 "index {:?} got keyspace {space}, not the one after the table's other indexes",
                 definition.name

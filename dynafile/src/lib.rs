@@ -86,6 +86,7 @@ mod storage;
 mod stream;
 mod table;
 mod transact;
+mod ttl;
 mod typed;
 mod update_item;
 mod value;
@@ -95,7 +96,7 @@ pub use batch::BatchWriter;
 pub use builder::{Builder, FORMAT_VERSION};
 pub use error::{CancellationReason, Error, Result, ValidationError};
 pub use index::{IndexProjection, MAX_GLOBAL_INDEXES, MAX_LOCAL_INDEXES};
-pub use info::{FileGroup, TableFiles, TableInfo};
+pub use info::{FileGroup, TableFiles, TableInfo, TtlInfo};
 pub use item::{Item, MAX_ITEM_SIZE, MAX_NESTING_DEPTH};
 pub use items::{Items, Page};
 pub use key::{
@@ -114,6 +115,7 @@ pub use stream::{
 };
 pub use table::{Dynafile, GetOptions, WriteOptions};
 pub use transact::{MAX_TRANSACT_ITEMS, MAX_TRANSACT_SIZE, TransactWrite, TransactWriteItem};
+pub use ttl::{Clock, DEFAULT_SWEEP_INTERVAL, MAX_EXPIRED_AGE, ManualClock, SystemClock};
 pub use typed::{
     DEFAULT_ENTITY_ATTRIBUTE, DynaItem, ItemKey, KeySource, TypedItems, TypedPage, TypedQuery,
     TypedScan, TypedUpdate,

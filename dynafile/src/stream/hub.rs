@@ -75,6 +75,7 @@ const KIND_INSERT: u8 = 1;
 const KIND_MODIFY: u8 = 2;
 const KIND_REMOVE: u8 = 3;
 const ORIGIN_USER: u8 = 1;
+const ORIGIN_TTL: u8 = 2;
 const HAS_OLD: u8 = 1;
 const HAS_NEW: u8 = 2;
 
@@ -91,6 +92,7 @@ fn encode_body(view: StreamView, events: &[RawEvent]) -> Vec<u8> {
         });
         body.push(match event.origin {
             EventOrigin::User => ORIGIN_USER,
+            EventOrigin::Ttl => ORIGIN_TTL,
         });
         let old = event.old.as_ref().filter(|_| view.keeps_old());
         let new = event.new.as_ref().filter(|_| view.keeps_new());
@@ -139,6 +141,7 @@ pub(crate) fn decode_body(body: &[u8]) -> Option<Vec<RawEvent>> {
         };
         let origin = match origin {
             ORIGIN_USER => EventOrigin::User,
+            ORIGIN_TTL => EventOrigin::Ttl,
             _ => return None,
         };
         let key = take(&mut pos)?;

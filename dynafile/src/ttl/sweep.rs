@@ -187,3 +187,46 @@ impl Drop for SweeperGuard {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use crate::storage::Durability;
+    use crate::{Dynafile, Key, KeyType, ManualClock, item};
+
+    /// The sweep read an entry, then a write moved the item's expiry forward before the
+    /// sweep's delete committed: the delete's check under the commit lock keeps the item.
+    #[test]
+    fn an_item_extended_after_the_sweep_read_its_entry_is_kept() -> crate::Result<()> {
+        let dir = tempfile::tempdir().map_err(|e| crate::Error::io("tempdir", e))?;
+        let clock = Arc::new(ManualClock::at_epoch_seconds(1_000));
+        let db = Dynafile::builder(dir.path().join("db"))
+            .partition_key("PK", KeyType::S)
+            .ttl_attribute("expires_at")
+            .clock(clock)
+            .ttl_sweep_interval(None)
+            .open()?;
+        let table = &db.table;
+        let expiry = table.hooks.expiry.load_full().expect("TTL is enabled");
+        for pk in ["kept", "swept"] {
+            db.put_item(&item! { "PK" => pk, "expires_at" => 999 })?;
+        }
+        let keys = vec![
+            table.encode_key(Key::new("kept"))?,
+            table.encode_key(Key::new("swept"))?,
+        ];
+        db.put_item(&item! { "PK" => "kept", "expires_at" => 2_000 })?;
+        let deleted = table.commit_changes(Durability::Immediate, |latest| {
+            table.expired_changes(&expiry, latest, keys)
+        })?;
+        assert_eq!(deleted, 1);
+        assert_eq!(
+            db.get_item(Key::new("kept"))?,
+            Some(item! { "PK" => "kept", "expires_at" => 2_000 })
+        );
+        db.disable_ttl()?;
+        assert_eq!(db.get_item(Key::new("swept"))?, None);
+        Ok(())
+    }
+}

@@ -7,7 +7,7 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{assert_invalid, scan_all, strs, tempdir};
+use common::{assert_invalid, scan_all, sorted, strs, tempdir};
 use dynafile::{Dynafile, IndexProjection, Key, KeyType, ManualClock, Result, item};
 
 const NOW: i64 = 1_700_000_000;
@@ -17,11 +17,6 @@ fn builder(path: &std::path::Path, clock: &Arc<ManualClock>) -> dynafile::Builde
         .partition_key("PK", KeyType::S)
         .clock(clock.clone())
         .ttl_sweep_interval(None)
-}
-
-fn sorted(mut values: Vec<String>) -> Vec<String> {
-    values.sort();
-    values
 }
 
 #[test]

@@ -8,7 +8,7 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{collect, strs, tempdir};
+use common::{collect, sorted, strs, tempdir};
 use dynafile::{
     DynaItem, Dynafile, GetOptions, IndexProjection, Item, Key, KeyType, ManualClock, Result,
     StatementOutput, Value, item,
@@ -69,11 +69,6 @@ fn keys(items: &[Item]) -> Vec<String> {
         .zip(&sk)
         .map(|(p, s)| format!("{p}/{s}"))
         .collect()
-}
-
-fn sorted(mut keys: Vec<String>) -> Vec<String> {
-    keys.sort();
-    keys
 }
 
 #[test]

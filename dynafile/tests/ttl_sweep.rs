@@ -9,7 +9,7 @@ mod common;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{scan_all, strs, tempdir};
+use common::{scan_all, sorted, strs, tempdir};
 use dynafile::{
     Durability, Dynafile, EventKind, EventOrigin, IndexProjection, Key, KeyType, ManualClock,
     Result, Retention, StreamView, item,
@@ -30,11 +30,6 @@ fn builder(path: &std::path::Path, clock: &Arc<ManualClock>) -> dynafile::Builde
         .ttl_attribute("expires_at")
         .clock(clock.clone())
         .ttl_sweep_interval(None)
-}
-
-fn sorted(mut values: Vec<String>) -> Vec<String> {
-    values.sort();
-    values
 }
 
 #[test]

@@ -3,7 +3,6 @@
 //! commit maintains it, and a backfill writes the entries of the items already there, as
 //! adding a global index does. A backfill cut short is finished by the next open.
 
-use std::ops::Bound;
 use std::sync::Arc;
 
 use crate::builder::Meta;
@@ -152,41 +151,13 @@ impl Table {
     /// they are at its commit (an item changed since has its entry from that change already;
     /// writing it again changes nothing).
     fn backfill_expiry(&self, expiry: &Expiry, snapshot: &Snapshot) -> Result<()> {
-        let all = KeyBounds {
-            start: Bound::Unbounded,
-            end: Bound::Unbounded,
-        };
-        let mut items = snapshot.iter(all, Direction::Forward, None, None)?;
-        let mut chunk = Vec::with_capacity(BACKFILL_CHUNK);
-        loop {
-            let next = items.next_entry()?;
-            let done = next.is_none();
-            if let Some((key, _)) = next {
-                chunk.push(key.to_vec());
-            }
-            if chunk.len() == BACKFILL_CHUNK || (done && !chunk.is_empty()) {
-                let keys = std::mem::take(&mut chunk);
-                self.store.commit_with(self.durability, |latest| {
-                    let mut ops = Vec::new();
-                    for key in &keys {
-                        let Some(item) = self.get_unfiltered(latest, key)? else {
-                            continue;
-                        };
-                        if let Some(seconds) = expiry.seconds_of(&item) {
-                            ops.push(Op::Put {
-                                space: expiry.space,
-                                key: entry_key(seconds, key),
-                                value: Arc::from(&[][..]),
-                            });
-                        }
-                    }
-                    Ok((ops, ()))
-                })?;
-            }
-            if done {
-                return Ok(());
-            }
-        }
+        self.backfill_entries(snapshot, |key, item| {
+            expiry.seconds_of(item).map(|seconds| Op::Put {
+                space: expiry.space,
+                key: entry_key(seconds, key),
+                value: Arc::from(&[][..]),
+            })
+        })
     }
 
     /// Records in `meta.json` that the expiry keyspace is complete, then lets sweeps run.

@@ -339,7 +339,8 @@ impl Items {
             return Ok(None);
         };
         loop {
-            if self.limit.is_some_and(|limit| self.evaluated >= limit) {
+            let at_limit = self.limit.is_some_and(|limit| self.evaluated >= limit);
+            if at_limit && self.expiry.is_none() {
                 // Only report a resume key when something is left to resume to.
                 self.stopped_by_limit = inner.next_entry()?.is_some();
                 return Ok(None);
@@ -356,6 +357,11 @@ impl Items {
                 && expiry.hides(table, &item)?
             {
                 continue;
+            }
+            if at_limit {
+                // Something visible is left to resume to.
+                self.stopped_by_limit = true;
+                return Ok(None);
             }
             self.evaluated += 1;
             if self.limit.is_some() {

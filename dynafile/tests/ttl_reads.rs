@@ -44,7 +44,7 @@ fn open(path: &std::path::Path, clock: &Arc<ManualClock>) -> Result<Dynafile> {
 }
 
 /// `a/1` expired, `a/2` expiring this very second, `a/3` with a string expiry, `a/4`
-/// without one, `a/5` in the future, `b/1` expired, `c/1` expired more than five years
+/// without one, `a/5` in the future, `a/6` and `b/1` expired, `c/1` expired more than five years
 /// ago (so never).
 fn fill(db: &Dynafile) -> Result<()> {
     let items = [
@@ -53,6 +53,7 @@ fn fill(db: &Dynafile) -> Result<()> {
         item! { "PK" => "a", "SK" => "3", "team" => "red", "expires_at" => (NOW - 10).to_string() },
         item! { "PK" => "a", "SK" => "4", "team" => "red" },
         item! { "PK" => "a", "SK" => "5", "team" => "red", "expires_at" => NOW + 1000 },
+        item! { "PK" => "a", "SK" => "6", "team" => "red", "expires_at" => NOW - 3 },
         item! { "PK" => "b", "SK" => "1", "team" => "red", "expires_at" => NOW - 100 },
         item! { "PK" => "c", "SK" => "1", "team" => "red", "expires_at" => NOW - FIVE_YEARS - 1 },
     ];
@@ -131,8 +132,14 @@ fn expired_items_are_invisible_to_queries_scans_and_indexes() -> Result<()> {
     // An expired item is not read: the limit counts visible items only.
     let page = db.query("a").limit(2).page()?;
     assert_eq!(keys(&page.items), ["a/2", "a/3"]);
-    let rest = db.query("a").start_after(page.last_evaluated_key).page()?;
+    let rest = db
+        .query("a")
+        .limit(2)
+        .start_after(page.last_evaluated_key)
+        .page()?;
     assert_eq!(keys(&rest.items), ["a/4", "a/5"]);
+    // Only an expired item follows: nothing is left to resume to.
+    assert_eq!(rest.last_evaluated_key, None);
     assert_eq!(
         keys(
             &db.query_expr("PK = :pk AND SK < :sk")

@@ -11,11 +11,11 @@ mod transact;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use dynafile::{
-    Durability, Dynafile, Error, IndexProjection, Item, Key, KeyType, Number, Page, Value,
-    WriteOptions,
+    Durability, Dynafile, Error, IndexProjection, Item, Key, KeyType, ManualClock, Number, Page,
+    Value, WriteOptions,
 };
 use sha2::{Digest, Sha256};
 
@@ -200,6 +200,11 @@ pub enum Op {
         filter: bool,
     },
     Checkpoint,
+    /// Move the table's clock forward by this many seconds: items whose `exp` passed
+    /// vanish from the model (they are invisible to reads and absent to writes).
+    AdvanceClock(u8),
+    /// Run the TTL sweep: it deletes what expired, and the table still matches the model.
+    Sweep,
     /// Drop the handle (which checkpoints) and open the table again.
     Reopen,
     /// `close()`, then open again.
@@ -291,13 +296,22 @@ pub struct Harness {
     durability: Durability,
     counter: u64,
     step: usize,
+    clock: Arc<ManualClock>,
 }
+
+/// Where the model test's clock starts, in epoch seconds.
+pub const CLOCK_START: i64 = 1_700_000_000;
+
+/// The TTL attribute of the model test's table.
+pub const TTL_ATTRIBUTE: &str = "exp";
 
 impl Harness {
     pub fn new(schema: Schema, sizes: Sizes, durability: Durability) -> Harness {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("table");
-        let db = Self::configure(Dynafile::builder(&path), sizes, durability)
+        let clock = Arc::new(ManualClock::at_epoch_seconds(CLOCK_START));
+        let db = Self::configure(Dynafile::builder(&path), sizes, durability, &clock)
+            .ttl_attribute(TTL_ATTRIBUTE)
             .partition_key("PK", schema.partition_type())
             .sort_key("SK", schema.sort_type())
             .global_index(
@@ -319,6 +333,7 @@ impl Harness {
             durability,
             counter: 0,
             step: 0,
+            clock,
         }
     }
 
@@ -326,8 +341,11 @@ impl Harness {
         builder: dynafile::Builder,
         sizes: Sizes,
         durability: Durability,
+        clock: &Arc<ManualClock>,
     ) -> dynafile::Builder {
         builder
+            .clock(clock.clone())
+            .ttl_sweep_interval(None)
             .memtable_size(sizes.memtable)
             .target_file_size(sizes.target_file)
             .block_size(sizes.block)
@@ -378,6 +396,12 @@ impl Harness {
         item.insert("SK", sk.value());
         item.insert("v", self.counter);
         item.insert("n", self.counter % 5);
+        // Every third item expires within a few seconds of the clock (an expiry of the
+        // current second has not passed yet).
+        if self.counter.is_multiple_of(3) {
+            let seconds = i64::try_from(self.counter % 4).unwrap();
+            item.insert(TTL_ATTRIBUTE, self.clock.epoch_seconds() + seconds);
+        }
         if let Payload::Big(len) = payload {
             let text: String = format!("{}:", self.counter)
                 .chars()
@@ -491,6 +515,25 @@ impl Harness {
                 filter,
             } => self.scan(*segments, *reverse, *limit, *filter),
             Op::Checkpoint => self.db().checkpoint().unwrap(),
+            Op::AdvanceClock(seconds) => {
+                self.clock.advance_seconds(i64::from(*seconds));
+                let now = self.clock.epoch_seconds();
+                self.model.retain(|_, item| {
+                    item.get(TTL_ATTRIBUTE)
+                        .and_then(Value::as_n)
+                        .and_then(Number::to_i64)
+                        .is_none_or(|exp| exp >= now)
+                });
+            }
+            Op::Sweep => {
+                self.db().sweep_expired().unwrap();
+                assert_eq!(
+                    self.db().sweep_expired().unwrap(),
+                    0,
+                    "step {}: a second sweep finds nothing",
+                    self.step
+                );
+            }
             Op::Reopen => self.reopen(false),
             Op::CloseReopen => self.reopen(true),
         }
@@ -529,8 +572,12 @@ impl Harness {
         } else {
             drop(db);
         }
-        let mut builder =
-            Self::configure(Dynafile::builder(&self.path), self.sizes, self.durability);
+        let mut builder = Self::configure(
+            Dynafile::builder(&self.path),
+            self.sizes,
+            self.durability,
+            &self.clock,
+        );
         if close {
             // Also check that the stored schema matches the one asked for.
             builder = builder

@@ -15,6 +15,7 @@
 //!
 //! [`EventOrigin::Ttl`]: crate::EventOrigin::Ttl
 
+mod check;
 mod clock;
 mod enable;
 mod sweep;

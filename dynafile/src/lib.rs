@@ -48,6 +48,12 @@
 //! are strongly consistent (DynamoDB's global indexes are eventually consistent); query and
 //! scan them with [`Query::index`] and [`Scan::index`].
 //!
+//! Time to live ([`Builder::ttl_attribute`], [`Dynafile::enable_ttl`]) makes an item
+//! invisible to every read, and absent to every write, from the second its expiry passes
+//! (stronger than DynamoDB, which shows expired items until it deletes them); a sweep
+//! ([`Dynafile::sweep_expired`], also run in the background) deletes them at a cost that
+//! follows what expired, with change-stream removals of origin [`EventOrigin::Ttl`].
+//!
 //! Change streams follow DynamoDB Streams: [`Dynafile::subscribe`] yields every later
 //! commit's INSERT, MODIFY and REMOVE events ([`StreamEvent`]) in commit order, and a table
 //! created with a durable stream ([`Builder::stream`]) replays them with

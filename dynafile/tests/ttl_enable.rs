@@ -45,7 +45,7 @@ fn reopening_keeps_the_setting_and_the_expiry_entries() -> Result<()> {
     });
     assert!(meta?.contains(r#""attribute": "expires_at""#));
     clock.advance_seconds(5);
-    // k0..k4 and late expired: their entries, from the files and from the log, are there.
+    // k0..k4 and late expired: their entries, checkpointed with the items, are there.
     assert_eq!(db.sweep_expired()?, 6);
     assert_eq!(db.info()?.ttl.map(|ttl| ttl.sweep_entries_read), Some(6));
     let report = db.check()?;

@@ -494,6 +494,27 @@ mod tests {
     }
 
     #[test]
+    fn the_origin_of_each_event_round_trips() {
+        let events: Vec<RawEvent> = [EventOrigin::Ttl, EventOrigin::User]
+            .into_iter()
+            .map(|origin| RawEvent {
+                kind: EventKind::Remove,
+                origin,
+                key: b"key".to_vec(),
+                old: Some(Arc::from(&b"old"[..])),
+                new: None,
+            })
+            .collect();
+        let body = encode_body(StreamView::OldImage, &events);
+        let origins: Vec<EventOrigin> = decode_body(&body)
+            .unwrap()
+            .into_iter()
+            .map(|event| event.origin)
+            .collect();
+        assert_eq!(origins, [EventOrigin::Ttl, EventOrigin::User]);
+    }
+
+    #[test]
     fn an_identical_item_is_no_change() {
         let item: Arc<[u8]> = Arc::from(&b"same"[..]);
         assert!(RawEvent::of_change(b"k", Some(&item), Some(&item.clone())).is_none());

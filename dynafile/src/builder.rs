@@ -165,6 +165,10 @@ impl Builder {
     /// expired items until it deletes them. The sweep then deletes it (see
     /// [`Builder::ttl_sweep_interval`] and [`Dynafile::sweep_expired`]).
     ///
+    /// As with an index, each write of a table with TTL reads the item it replaces (to move
+    /// its expiry entry), and a read of an index whose entries lack the TTL attribute looks
+    /// each item up in the table.
+    ///
     /// When opening an existing table, the attribute must be the stored one; enable or
     /// disable TTL on an existing table with [`Dynafile::enable_ttl`] and
     /// [`Dynafile::disable_ttl`].

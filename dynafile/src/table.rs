@@ -454,7 +454,8 @@ impl Dynafile {
 
     /// Reads every file of the table and verifies every checksum, the order of keys, and that
     /// every stored item decodes (every index's entries and the durable stream's segments
-    /// too), and that TTL's expiry entries are exactly those of the items with an expiry. Problems are listed in the report, not returned as errors.
+    /// too), and that TTL's expiry entries are exactly those of the items with an expiry.
+    /// Problems are listed in the report, not returned as errors.
     pub fn check(&self) -> Result<CheckReport> {
         let table = &self.table;
         let indexes = table.hooks.indexes.load_full();

@@ -115,8 +115,12 @@ impl Table {
     ) -> Result<T> {
         let mut streamed = None;
         let out = self.store.commit_with(durability, |latest| {
-            let (changes, out) = build(latest)?;
-            let (ops, events) = self.ops_of(latest, changes)?;
+            // Whatever the commit reads and streams judges expiry at one moment.
+            let (ops, events, out) = self.at_one_moment(|| {
+                let (changes, out) = build(latest)?;
+                let (ops, events) = self.ops_of(latest, changes)?;
+                Ok::<_, Error>((ops, events, out))
+            })?;
             if let Some(events) = events
                 && !ops.is_empty()
             {

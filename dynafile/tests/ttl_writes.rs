@@ -5,11 +5,13 @@
 mod common;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use common::tempdir;
 use dynafile::{
-    Dynafile, Error, EventKind, EventOrigin, Key, KeyType, ManualClock, Result, ReturnValues,
-    StatementOutput, StreamView, TransactWriteItem, WriteOptions, item,
+    Clock, Dynafile, Error, EventKind, EventOrigin, Key, KeyType, ManualClock, Result,
+    ReturnValues, StatementOutput, StreamView, TransactWriteItem, WriteOptions, item,
 };
 
 const NOW: i64 = 1_700_000_000;
@@ -132,5 +134,45 @@ fn streams_show_a_write_over_an_expired_item_as_an_insert() -> Result<()> {
     let second = events.recv()?;
     assert_eq!(second.kind, EventKind::Insert);
     assert_eq!(second.keys, Key::new("marker"));
+    Ok(())
+}
+
+/// A clock one second later at every look.
+#[derive(Debug)]
+struct TickingClock(AtomicI64);
+
+impl Clock for TickingClock {
+    fn now(&self) -> SystemTime {
+        let seconds = self.0.fetch_add(1, Ordering::SeqCst);
+        UNIX_EPOCH + Duration::from_secs(seconds.unsigned_abs())
+    }
+}
+
+/// A commit judges expiry at one moment: the condition that saw the item and the stream
+/// event of its change agree, even when the clock moves on during the commit.
+#[test]
+fn a_commit_judges_expiry_at_one_moment() -> Result<()> {
+    let dir = tempdir();
+    let clock = Arc::new(TickingClock(AtomicI64::new(NOW)));
+    let db = Dynafile::builder(dir.path().join("db"))
+        .partition_key("PK", KeyType::S)
+        .ttl_attribute("expires_at")
+        .clock(clock.clone())
+        .ttl_sweep_interval(None)
+        .open()?;
+    db.put_item(&item! { "PK" => "a", "expires_at" => NOW + 100 })?;
+    let mut events = db.subscribe(StreamView::NewAndOldImages);
+    // The commit's moment is the clock's next look: the item expires right after it.
+    clock.0.store(NOW + 100, Ordering::SeqCst);
+    db.put_item_with(
+        &item! { "PK" => "a", "v" => 1 },
+        WriteOptions::new().condition("attribute_exists(PK)"),
+    )?;
+    let event = events.recv()?;
+    assert_eq!(event.kind, EventKind::Modify);
+    assert_eq!(
+        event.old_image,
+        Some(item! { "PK" => "a", "expires_at" => NOW + 100 })
+    );
     Ok(())
 }

@@ -222,10 +222,35 @@ fn holds_attribute(table: &KeySchema, index: &Index, attribute: &str) -> bool {
         }
 }
 
+thread_local! {
+    /// The moment the commit running on this thread judges expiry at, while it runs.
+    static COMMIT_MOMENT: std::cell::Cell<Option<i64>> = const { std::cell::Cell::new(None) };
+}
+
 impl Table {
-    /// The table clock's time in whole epoch seconds.
+    /// The table clock's time in whole epoch seconds (within a commit, its one moment).
     pub(crate) fn now_seconds(&self) -> i64 {
-        epoch_seconds(self.ttl.clock.now())
+        COMMIT_MOMENT
+            .get()
+            .unwrap_or_else(|| epoch_seconds(self.ttl.clock.now()))
+    }
+
+    /// Runs `work` (a commit's reads and changes, under the commit lock, on this thread)
+    /// with every expiry judged at the same moment: a condition that saw an item and the
+    /// stream event of its change agree, even across a second's boundary.
+    pub(crate) fn at_one_moment<T>(&self, work: impl FnOnce() -> T) -> T {
+        struct Reset;
+        impl Drop for Reset {
+            fn drop(&mut self) {
+                COMMIT_MOMENT.set(None);
+            }
+        }
+        if COMMIT_MOMENT.get().is_some() {
+            return work();
+        }
+        COMMIT_MOMENT.set(Some(epoch_seconds(self.ttl.clock.now())));
+        let _reset = Reset;
+        work()
     }
 
     /// `item`, unless it has expired now.

@@ -165,20 +165,32 @@ impl Table {
 
     /// Records in `meta.json` that `index` is built, then lets reads use it.
     fn mark_built(&self, meta_file: &mut Meta, index: &Index) -> Result<()> {
-        // The backfill's commits are durable before meta.json says they are all there
-        // (under `Durability::Buffered` they may not be yet).
-        self.store.wal.sync_to(self.store.wal.last_appended())?;
-        let mut meta = meta_file.clone();
-        for stored in &mut meta.indexes {
-            if stored.name == index.name() {
-                stored.building = false;
+        self.store_meta_after_sync(meta_file, |meta| {
+            for stored in &mut meta.indexes {
+                if stored.name == index.name() {
+                    stored.building = false;
+                }
             }
-        }
-        meta.store(&self.path)?;
-        *meta_file = meta;
+        })?;
         index
             .built
             .store(true, std::sync::atomic::Ordering::Release);
+        Ok(())
+    }
+
+    /// Stores `meta.json` as `edit` changes it, once every commit so far is durable: a
+    /// backfill's commits are on disk before meta.json says they are all there (under
+    /// `Durability::Buffered` they may not be yet).
+    pub(crate) fn store_meta_after_sync(
+        &self,
+        meta_file: &mut Meta,
+        edit: impl FnOnce(&mut Meta),
+    ) -> Result<()> {
+        self.store.wal.sync_to(self.store.wal.last_appended())?;
+        let mut meta = meta_file.clone();
+        edit(&mut meta);
+        meta.store(&self.path)?;
+        *meta_file = meta;
         Ok(())
     }
 

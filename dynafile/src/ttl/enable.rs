@@ -162,14 +162,11 @@ impl Table {
 
     /// Records in `meta.json` that the expiry keyspace is complete, then lets sweeps run.
     fn mark_expiry_built(&self, meta_file: &mut Meta, expiry: &Expiry) -> Result<()> {
-        // The backfill's commits are durable before meta.json says they are all there.
-        self.store.wal.sync_to(self.store.wal.last_appended())?;
-        let mut meta = meta_file.clone();
-        if let Some(ttl) = &mut meta.ttl {
-            ttl.building = false;
-        }
-        meta.store(&self.path)?;
-        *meta_file = meta;
+        self.store_meta_after_sync(meta_file, |meta| {
+            if let Some(ttl) = &mut meta.ttl {
+                ttl.building = false;
+            }
+        })?;
         expiry
             .built
             .store(true, std::sync::atomic::Ordering::Release);

@@ -1,4 +1,4 @@
-//! `dynafile create DIR --pk NAME[:S|N|B] [--sk NAME[:S|N|B]] [--name NAME]`.
+//! `dynafile create DIR --pk NAME[:S|N|B] [--sk NAME[:S|N|B]] [--name NAME] [--ttl ATTRIBUTE]`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -22,6 +22,10 @@ pub(crate) struct Args {
     /// The table's name (default: the directory's name).
     #[arg(long)]
     name: Option<String>,
+    /// Enables time to live: the attribute holding each item's expiry, a Number of epoch
+    /// seconds. Expired items are invisible to every read and swept in the background.
+    #[arg(long, value_name = "ATTRIBUTE")]
+    ttl: Option<String>,
 }
 
 /// Splits `NAME[:TYPE]`; a bad type is a usage error.
@@ -36,7 +40,13 @@ fn key_attribute(spec: &str) -> Result<KeyAttribute, String> {
 }
 
 pub(crate) fn run(args: Args) -> CliResult {
-    let Args { dir, pk, sk, name } = args;
+    let Args {
+        dir,
+        pk,
+        sk,
+        name,
+        ttl,
+    } = args;
     if dir.join("meta.json").exists() {
         return Err(format!("{} already holds a table", dir.display()).into());
     }
@@ -46,6 +56,9 @@ pub(crate) fn run(args: Args) -> CliResult {
     }
     if let Some(name) = name {
         builder = builder.name(name);
+    }
+    if let Some(attribute) = ttl {
+        builder = builder.ttl_attribute(attribute);
     }
     let db = builder.open()?;
     println!(

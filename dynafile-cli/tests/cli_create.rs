@@ -41,6 +41,34 @@ fn create_makes_the_table_described() {
 }
 
 #[test]
+fn create_with_ttl_makes_a_table_whose_items_expire() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("sessions");
+    dynafile([
+        "create".as_ref(),
+        path.as_os_str(),
+        "--pk".as_ref(),
+        "id".as_ref(),
+        "--ttl".as_ref(),
+        "expires_at".as_ref(),
+    ])
+    .ok();
+    let (attribute, visible) = with_table(&path, |db| {
+        // A minute ago: past, and well within the five years an expiry may be old.
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("after 1970")
+            .as_secs();
+        db.put_item(&dynafile::item! { "id" => "old", "expires_at" => now - 60 })
+            .expect("put");
+        let visible = db.get_item(dynafile::Key::new("old")).expect("get");
+        (db.ttl_attribute(), visible)
+    });
+    assert_eq!(attribute.as_deref(), Some("expires_at"));
+    assert_eq!(visible, None);
+}
+
+#[test]
 fn create_takes_every_key_type_and_names_with_colons() {
     let dir = tempfile::tempdir().expect("temporary directory");
     for (spec, expected) in [

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use crate::builder::Meta;
 use crate::error::{Error, Result};
 use crate::index::{Index, IndexMeta, IndexProjection, check_definition};
+use crate::item::Item;
 use crate::key::{KeyAttribute, KeyType};
 use crate::storage::{Direction, KeyBounds, KeyspaceSpec, Op, Snapshot};
 use crate::table::{Dynafile, Table};
@@ -64,7 +65,7 @@ impl Dynafile {
         })?;
         let mut meta = meta_file.clone();
         meta.indexes.push(definition.clone());
-        if space as usize != meta.indexes.len() {
+        if meta.index_spaces().last() != Some(&space) {
             return Err(Error::validation(format!(
                 "index {:?} got keyspace {space}, not the one after the table's other indexes",
                 definition.name
@@ -112,6 +113,26 @@ impl Table {
     /// already has its entries from that change; writing them again changes nothing, and a
     /// deleted one gets none), so the index never holds an entry of an old image.
     pub(crate) fn backfill(&self, index: &Index, snapshot: &Snapshot) -> Result<()> {
+        self.backfill_entries(snapshot, |key, item| {
+            match index.entry(self.schema(), key, item) {
+                Ok(Some((entry_key, value))) => Some(Op::Put {
+                    space: index.space,
+                    key: entry_key,
+                    value: Arc::from(value),
+                }),
+                _ => None,
+            }
+        })
+    }
+
+    /// Commits, chunk by chunk of the keys of `snapshot`, the op `entry` makes of each
+    /// item (under its table key) as it is at that commit: what fills an index or the
+    /// expiry keyspace while writes go on.
+    pub(crate) fn backfill_entries(
+        &self,
+        snapshot: &Snapshot,
+        entry: impl Fn(&[u8], &Item) -> Option<Op>,
+    ) -> Result<()> {
         let all = KeyBounds {
             start: Bound::Unbounded,
             end: Bound::Unbounded,
@@ -129,17 +150,8 @@ impl Table {
                 self.store.commit_with(self.durability, |latest| {
                     let mut ops = Vec::new();
                     for key in &keys {
-                        let Some(found) = latest.get(key)? else {
-                            continue;
-                        };
-                        let item = self.decode(key, found.bytes())?;
-                        if let Ok(Some((entry_key, value))) = index.entry(self.schema(), key, &item)
-                        {
-                            ops.push(Op::Put {
-                                space: index.space,
-                                key: entry_key,
-                                value: Arc::from(value),
-                            });
+                        if let Some(item) = self.get_unfiltered(latest, key)? {
+                            ops.extend(entry(key, &item));
                         }
                     }
                     Ok((ops, ()))
@@ -153,20 +165,32 @@ impl Table {
 
     /// Records in `meta.json` that `index` is built, then lets reads use it.
     fn mark_built(&self, meta_file: &mut Meta, index: &Index) -> Result<()> {
-        // The backfill's commits are durable before meta.json says they are all there
-        // (under `Durability::Buffered` they may not be yet).
-        self.store.wal.sync_to(self.store.wal.last_appended())?;
-        let mut meta = meta_file.clone();
-        for stored in &mut meta.indexes {
-            if stored.name == index.name() {
-                stored.building = false;
+        self.store_meta_after_sync(meta_file, |meta| {
+            for stored in &mut meta.indexes {
+                if stored.name == index.name() {
+                    stored.building = false;
+                }
             }
-        }
-        meta.store(&self.path)?;
-        *meta_file = meta;
+        })?;
         index
             .built
             .store(true, std::sync::atomic::Ordering::Release);
+        Ok(())
+    }
+
+    /// Stores `meta.json` as `edit` changes it, once every commit so far is durable: a
+    /// backfill's commits are on disk before meta.json says they are all there (under
+    /// `Durability::Buffered` they may not be yet).
+    pub(crate) fn store_meta_after_sync(
+        &self,
+        meta_file: &mut Meta,
+        edit: impl FnOnce(&mut Meta),
+    ) -> Result<()> {
+        self.store.wal.sync_to(self.store.wal.last_appended())?;
+        let mut meta = meta_file.clone();
+        edit(&mut meta);
+        meta.store(&self.path)?;
+        *meta_file = meta;
         Ok(())
     }
 

@@ -2,6 +2,7 @@
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -10,10 +11,14 @@ use crate::error::{Error, Result};
 use crate::index::{IndexKind, IndexMeta, IndexProjection, check_definition};
 use crate::key::{KeyAttribute, KeySchema, KeyType};
 use crate::storage::{
-    Durability, KeyspaceSpec, Store, StoreOptions, remove_atomic_leftovers, write_atomic,
+    Durability, KeyspaceId, KeyspaceSpec, Store, StoreOptions, remove_atomic_leftovers,
+    write_atomic,
 };
 use crate::stream::{Retention, StreamSpec, StreamView, Streams};
 use crate::table::Dynafile;
+use crate::ttl::{
+    Clock, DEFAULT_SWEEP_INTERVAL, SystemClock, TTL_DIR, TtlMeta, TtlRuntime, check_attribute_name,
+};
 
 /// The on-disk format version this library writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
@@ -37,6 +42,9 @@ pub(crate) struct Meta {
     /// are only ever added, at the end.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub indexes: Vec<IndexMeta>,
+    /// The TTL setting and its expiry keyspace, once TTL was ever enabled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl: Option<TtlMeta>,
 }
 
 impl Meta {
@@ -58,14 +66,36 @@ impl Meta {
         crc32c::crc32c(&serde_json::to_vec(&core).unwrap_or_default())
     }
 
-    /// The keyspaces of the indexes, in order, for the store.
-    pub(crate) fn index_keyspaces(&self, table_dir: &Path) -> Vec<KeyspaceSpec> {
-        self.indexes
+    /// The keyspaces besides the table's (the indexes' and the expiry keyspace), in
+    /// keyspace order, for the store.
+    pub(crate) fn keyspaces(&self, table_dir: &Path) -> Vec<KeyspaceSpec> {
+        let mut specs: Vec<KeyspaceSpec> = self
+            .indexes
             .iter()
             .map(|index| KeyspaceSpec {
                 dir: table_dir.join(index.relative_dir()),
                 checksum: index.checksum(),
             })
+            .collect();
+        if let Some(ttl) = &self.ttl {
+            let at = (ttl.keyspace as usize).saturating_sub(1).min(specs.len());
+            specs.insert(
+                at,
+                KeyspaceSpec {
+                    dir: table_dir.join(TTL_DIR),
+                    checksum: TtlMeta::checksum(),
+                },
+            );
+        }
+        specs
+    }
+
+    /// The keyspace of each index, in order: 1, 2, ..., skipping the expiry keyspace.
+    pub(crate) fn index_spaces(&self) -> Vec<KeyspaceId> {
+        let ttl_space = self.ttl.as_ref().map(|ttl| ttl.keyspace);
+        (1..)
+            .filter(|space| Some(*space) != ttl_space)
+            .take(self.indexes.len())
             .collect()
     }
 
@@ -99,6 +129,9 @@ pub struct Builder {
     options: StoreOptions,
     stream: Option<StreamSpec>,
     indexes: Vec<IndexMeta>,
+    ttl_attribute: Option<String>,
+    clock: Arc<dyn Clock>,
+    sweep_interval: Option<Duration>,
 }
 
 impl Builder {
@@ -112,7 +145,53 @@ impl Builder {
             options: StoreOptions::default(),
             stream: None,
             indexes: Vec::new(),
+            ttl_attribute: None,
+            clock: Arc::new(SystemClock),
+            sweep_interval: Some(DEFAULT_SWEEP_INTERVAL),
         }
+    }
+
+    /// Enables time to live on a new table: `attribute` holds each item's expiry, a Number
+    /// of seconds since the Unix epoch (as DynamoDB's TTL). An item expires once the table's
+    /// [`clock`](Builder::clock) passes its expiry (an expiry of the current second has not
+    /// passed yet); an item whose attribute is missing, not a Number, beyond an `i64`, or
+    /// more than [`MAX_EXPIRED_AGE`](crate::MAX_EXPIRED_AGE) in the past never expires. A
+    /// fractional expiry counts from its whole second.
+    ///
+    /// From the moment it expires an item is invisible to every read (get, batch and
+    /// transactional gets, queries, scans, index reads, PartiQL, the typed API) and absent
+    /// to every write (a condition sees no item, an update creates a new one, nothing old
+    /// is returned, streams show an INSERT). This is stronger than DynamoDB, which shows
+    /// expired items until it deletes them. The sweep then deletes it (see
+    /// [`Builder::ttl_sweep_interval`] and [`Dynafile::sweep_expired`]).
+    ///
+    /// As with an index, each write of a table with TTL reads the item it replaces (to move
+    /// its expiry entry), and a read of an index whose entries lack the TTL attribute looks
+    /// each item up in the table.
+    ///
+    /// When opening an existing table, the attribute must be the stored one; enable or
+    /// disable TTL on an existing table with [`Dynafile::enable_ttl`] and
+    /// [`Dynafile::disable_ttl`].
+    pub fn ttl_attribute(mut self, attribute: impl Into<String>) -> Builder {
+        self.ttl_attribute = Some(attribute.into());
+        self
+    }
+
+    /// The clock expiry is judged against (default: [`SystemClock`]); tests pass a
+    /// [`ManualClock`](crate::ManualClock) to move time by hand.
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Builder {
+        self.clock = clock;
+        self
+    }
+
+    /// How often a background thread sweeps the expired items of a table with TTL
+    /// (default: [`DEFAULT_SWEEP_INTERVAL`](crate::DEFAULT_SWEEP_INTERVAL), a minute);
+    /// `None` sweeps only when [`Dynafile::sweep_expired`] is called. Expired items are
+    /// invisible either way; the sweep frees their space and emits their REMOVE events. The
+    /// thread stops when the table closes, between two of its commits.
+    pub fn ttl_sweep_interval(mut self, interval: Option<Duration>) -> Builder {
+        self.sweep_interval = interval.map(|every| every.max(Duration::from_millis(1)));
+        self
     }
 
     /// Declares a global secondary index: its own partition key and optional sort key over
@@ -305,6 +384,9 @@ impl Builder {
             }
             self.declared_indexes(&schema)?;
         }
+        if let Some(attribute) = &self.ttl_attribute {
+            check_attribute_name(attribute)?;
+        }
         if self.name.as_deref() == Some("") {
             return Err(Error::validation("the table name must not be empty"));
         }
@@ -357,12 +439,18 @@ impl Builder {
                     return Err(Error::validation("the table name must not be empty"));
                 }
                 let indexes = self.declared_indexes(&key_schema)?;
+                let ttl = self.ttl_attribute.clone().map(|attribute| TtlMeta {
+                    attribute: Some(attribute),
+                    keyspace: KeyspaceId::try_from(indexes.len() + 1).unwrap_or(KeyspaceId::MAX),
+                    building: false,
+                });
                 let meta = Meta {
                     format_version: FORMAT_VERSION,
                     name,
                     key_schema,
                     stream: self.stream,
                     indexes,
+                    ttl,
                 };
                 meta.store(&path)?;
                 (meta, true)
@@ -374,7 +462,7 @@ impl Builder {
             create,
             &meta_path,
             meta.checksum(),
-            &meta.index_keyspaces(&path),
+            &meta.keyspaces(&path),
         )?;
         let last_seq = store.snapshot().seq;
         let streams = Streams::open(&path, meta.key_schema.clone(), meta.stream, last_seq)?;
@@ -382,8 +470,11 @@ impl Builder {
             // The stream's records of a group of commits become durable with the group.
             store.wal.sync_first(Box::new(move || unsynced.sync()));
         }
-        let db = Dynafile::from_parts(path, meta, store, lock, self.durability, streams);
+        let ttl = TtlRuntime::new(self.clock, self.sweep_interval);
+        let db = Dynafile::from_parts(path, meta, store, lock, self.durability, streams, ttl);
         db.table.resume_backfills()?;
+        db.table.resume_expiry_backfill()?;
+        db.start_sweeper()?;
         Ok(db)
     }
 
@@ -435,6 +526,16 @@ impl Builder {
                     meta_path.parent().unwrap_or(meta_path).display(),
                     names(&stored),
                     names(&declared)
+                )));
+            }
+        }
+        if let Some(attribute) = &self.ttl_attribute {
+            let stored = meta.ttl.as_ref().and_then(|ttl| ttl.attribute.as_ref());
+            if stored != Some(attribute) {
+                return Err(Error::validation(format!(
+                    "the table's TTL attribute is {}, not {attribute:?}; change it with \
+                     disable_ttl and enable_ttl",
+                    stored.map_or_else(|| "not set".to_owned(), |stored| format!("{stored:?}"))
                 )));
             }
         }

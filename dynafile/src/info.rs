@@ -1,5 +1,7 @@
 //! `Dynafile::info`: what a table is and what it holds, for people and monitoring.
 
+use std::sync::atomic::Ordering;
+
 use serde::Serialize;
 
 use crate::builder::META_FILE;
@@ -25,7 +27,7 @@ pub struct TableInfo {
     pub format_version: u32,
     /// The table's key schema.
     pub key_schema: KeySchema,
-    /// The number of items.
+    /// The number of items (counting expired ones the sweep has not deleted yet).
     pub item_count: u64,
     /// Hash ranges the items are placed in (DynamoDB's physical partitions); each is one
     /// partition file and the runs written over it since it was last rewritten.
@@ -42,6 +44,10 @@ pub struct TableInfo {
     /// of the JSON when there are none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub indexes: Vec<IndexInfo>,
+    /// The TTL setting and the sweep's work, while TTL is enabled (left out of the JSON
+    /// otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ttl: Option<TtlInfo>,
 }
 
 /// One secondary index as [`TableInfo`] reports it: its definition, state, entries and
@@ -97,6 +103,23 @@ pub struct IndexFiles {
     pub obsolete_partitions: FileGroup,
     /// All of the above.
     pub total: FileGroup,
+}
+
+/// The TTL part of [`TableInfo`]: the setting and what the sweeps did since the table was
+/// opened.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct TtlInfo {
+    /// The attribute holding each item's expiry.
+    pub attribute: String,
+    /// True while TTL enabled on an existing table is still filling its expiry entries
+    /// (expired items are invisible already; the sweep waits for it).
+    pub building: bool,
+    /// Expiry entries the sweeps read since the table was opened: about the items that
+    /// expired, whatever the table's size.
+    pub sweep_entries_read: u64,
+    /// Items the sweeps deleted since the table was opened.
+    pub swept_items: u64,
 }
 
 /// The files of a table by kind: how many and their bytes on disk.
@@ -198,6 +221,12 @@ impl Dynafile {
             memtable_bytes: stats.table.memtable_bytes,
             files: files(&stats, meta_bytes, table.streams.files(), index_files),
             indexes,
+            ttl: table.hooks.expiry.load().as_deref().map(|expiry| TtlInfo {
+                attribute: expiry.attribute.clone(),
+                building: !expiry.is_built(),
+                sweep_entries_read: table.ttl.entries_read.load(Ordering::Relaxed),
+                swept_items: table.ttl.items_deleted.load(Ordering::Relaxed),
+            }),
         })
     }
 }

@@ -15,6 +15,7 @@ use crate::item::Item;
 use crate::key::{Key, KeyDecoder, KeySchema, SortCondition, encode_key, key_of_item};
 use crate::storage::{Direction, KeyBounds, StoreIter};
 use crate::table::{Dynafile, Table};
+use crate::ttl::ExpiryFilter;
 use crate::value::Value;
 
 /// Items read by a query or scan, streamed from storage in order; nothing is collected
@@ -43,6 +44,8 @@ pub struct Items {
     pending_error: Option<crate::Error>,
     done: bool,
     keys: KeyDecoder,
+    /// Hides expired items, while the table has TTL.
+    expiry: Option<ExpiryFilter>,
 }
 
 /// One page of results: the items and, when more remain, the key to resume after.
@@ -202,6 +205,7 @@ impl ReadOptions {
         let table = Arc::clone(&db.table);
         // With a limit, at most `limit` items and one more (to tell whether more remain).
         let snapshot = table.store.snapshot();
+        let expiry = ExpiryFilter::of_read(&table, index.as_deref(), &snapshot);
         let snapshot = match &index {
             Some(index) => snapshot.keyspace(index.space).ok_or_else(|| {
                 crate::Error::validation(format!("index {:?} has no storage", index.name()))
@@ -221,6 +225,7 @@ impl ReadOptions {
         let mut items = Items::new(table, inner, filters, self.limit);
         items.projection = compiled.projection.map(Arc::new);
         items.index = index;
+        items.expiry = expiry;
         Ok(items)
     }
 }
@@ -258,6 +263,7 @@ impl Items {
             pending_error: None,
             done: false,
             keys: KeyDecoder::default(),
+            expiry: None,
         }
     }
 
@@ -277,6 +283,7 @@ impl Items {
             pending_error: Some(error),
             done: false,
             keys: KeyDecoder::default(),
+            expiry: None,
         }
     }
 
@@ -338,7 +345,8 @@ impl Items {
             return Ok(None);
         };
         loop {
-            if self.limit.is_some_and(|limit| self.evaluated >= limit) {
+            let at_limit = self.limit.is_some_and(|limit| self.evaluated >= limit);
+            if at_limit && self.expiry.is_none() {
                 // Only report a resume key when something is left to resume to.
                 self.stopped_by_limit = inner.next_entry()?.is_some();
                 return Ok(None);
@@ -346,21 +354,29 @@ impl Items {
             let Some((key, value)) = inner.next_entry()? else {
                 return Ok(None);
             };
+            let item = match &self.index {
+                Some(index) => index.decode(value)?,
+                None => table.decode_with(&mut self.keys, key, value)?,
+            };
+            // An expired item is not there: not read, not counted against the limit.
+            if let Some(expiry) = &self.expiry
+                && expiry.hides(table, &item)?
+            {
+                continue;
+            }
+            if at_limit {
+                // Something visible is left to resume to.
+                self.stopped_by_limit = true;
+                return Ok(None);
+            }
             self.evaluated += 1;
             if self.limit.is_some() {
                 self.last_key.clear();
                 self.last_key.extend_from_slice(key);
-            }
-            let item = match &self.index {
-                Some(index) => {
-                    let item = index.decode(value)?;
-                    if self.limit.is_some() {
-                        self.last_index_key = Some(index.key_attributes(table.schema(), &item));
-                    }
-                    item
+                if let Some(index) = &self.index {
+                    self.last_index_key = Some(index.key_attributes(table.schema(), &item));
                 }
-                None => table.decode_with(&mut self.keys, key, value)?,
-            };
+            }
             if all_match(&self.filters, &item) {
                 return Ok(Some(match &self.projection {
                     Some(projection) => projection.apply(&item),

@@ -48,6 +48,12 @@
 //! are strongly consistent (DynamoDB's global indexes are eventually consistent); query and
 //! scan them with [`Query::index`] and [`Scan::index`].
 //!
+//! Time to live ([`Builder::ttl_attribute`], [`Dynafile::enable_ttl`]) makes an item
+//! invisible to every read, and absent to every write, from the second its expiry passes
+//! (stronger than DynamoDB, which shows expired items until it deletes them); a sweep
+//! ([`Dynafile::sweep_expired`], also run in the background) deletes them at a cost that
+//! follows what expired, with change-stream removals of origin [`EventOrigin::Ttl`].
+//!
 //! Change streams follow DynamoDB Streams: [`Dynafile::subscribe`] yields every later
 //! commit's INSERT, MODIFY and REMOVE events ([`StreamEvent`]) in commit order, and a table
 //! created with a durable stream ([`Builder::stream`]) replays them with
@@ -86,6 +92,7 @@ mod storage;
 mod stream;
 mod table;
 mod transact;
+mod ttl;
 mod typed;
 mod update_item;
 mod value;
@@ -95,7 +102,7 @@ pub use batch::BatchWriter;
 pub use builder::{Builder, FORMAT_VERSION};
 pub use error::{CancellationReason, Error, Result, ValidationError};
 pub use index::{IndexKind, IndexProjection, MAX_GLOBAL_INDEXES, MAX_LOCAL_INDEXES};
-pub use info::{FileGroup, IndexFiles, IndexInfo, IndexStatus, TableFiles, TableInfo};
+pub use info::{FileGroup, IndexFiles, IndexInfo, IndexStatus, TableFiles, TableInfo, TtlInfo};
 pub use item::{Item, MAX_ITEM_SIZE, MAX_NESTING_DEPTH};
 pub use items::{Items, Page};
 pub use key::{
@@ -114,6 +121,7 @@ pub use stream::{
 };
 pub use table::{Dynafile, GetOptions, WriteOptions};
 pub use transact::{MAX_TRANSACT_ITEMS, MAX_TRANSACT_SIZE, TransactWrite, TransactWriteItem};
+pub use ttl::{Clock, DEFAULT_SWEEP_INTERVAL, MAX_EXPIRED_AGE, ManualClock, SystemClock};
 pub use typed::{
     DEFAULT_ENTITY_ATTRIBUTE, DynaItem, ItemKey, KeySource, TypedItems, TypedPage, TypedQuery,
     TypedScan, TypedUpdate,

@@ -199,6 +199,28 @@ impl Number {
         }
     }
 
+    /// The largest integer not above the value, when it fits an `i64` (`2.5` → 2,
+    /// `-2.5` → -3).
+    pub(crate) fn floor_i64(&self) -> Option<i64> {
+        let Ok(shift) = u32::try_from(-i64::from(self.exponent)) else {
+            return self.to_i64();
+        };
+        if shift == 0 {
+            return self.to_i64();
+        }
+        // Past 38 digits of shift the mantissa (at most 38 digits) is all fraction.
+        let (whole, fraction) = match 10u128.checked_pow(shift) {
+            Some(divisor) => (self.mantissa / divisor, self.mantissa % divisor),
+            None => (0, self.mantissa),
+        };
+        let whole = i64::try_from(whole).ok()?;
+        if self.negative {
+            whole.checked_neg()?.checked_sub(i64::from(fraction != 0))
+        } else {
+            Some(whole)
+        }
+    }
+
     /// The value as a `u64`, when it is a non-negative integer in range.
     #[must_use]
     pub fn to_u64(&self) -> Option<u64> {
@@ -616,6 +638,23 @@ mod tests {
 
     fn n(text: &str) -> Number {
         text.parse().unwrap_or_else(|e| panic!("{text}: {e}"))
+    }
+
+    #[test]
+    fn floor_rounds_toward_negative_infinity() {
+        for (text, floor) in [
+            ("2.5", Some(2)),
+            ("-2.5", Some(-3)),
+            ("-2", Some(-2)),
+            ("1700000000", Some(1_700_000_000)),
+            ("0.000001", Some(0)),
+            ("-1e-100", Some(-1)),
+            ("1e-130", Some(0)),
+            ("99.99999999999999999999999999999999999", Some(99)),
+            ("1e30", None),
+        ] {
+            assert_eq!(n(text).floor_i64(), floor, "{text}");
+        }
     }
 
     #[test]

@@ -19,6 +19,7 @@ use crate::query::Query;
 use crate::scan::Scan;
 use crate::storage::{CheckReport, Durability, Snapshot, Store, TABLE_KEYSPACE};
 use crate::stream::Streams;
+use crate::ttl::{Expiry, SweeperGuard, TtlRuntime};
 use crate::update_item::UpdateItem;
 use crate::value::Value;
 use crate::write::{ItemChange, WriteHooks};
@@ -44,6 +45,9 @@ use crate::write::{ItemChange, WriteHooks};
 /// ```
 #[derive(Clone)]
 pub struct Dynafile {
+    /// Dropped first, with the last handle: stops and joins the TTL sweep before the table
+    /// closes.
+    pub(crate) sweeper: Arc<SweeperGuard>,
     pub(crate) table: Arc<Table>,
 }
 
@@ -60,6 +64,8 @@ pub(crate) struct Table {
     pub(crate) hooks: WriteHooks,
     /// The change streams: subscriptions and the durable stream.
     pub(crate) streams: Arc<Streams>,
+    /// TTL's clock, sweep interval and counters (the setting is in `hooks`).
+    pub(crate) ttl: TtlRuntime,
     /// Held for the lock it carries; released when the table closes.
     _lock: File,
 }
@@ -242,16 +248,29 @@ impl Dynafile {
         lock: File,
         durability: Durability,
         streams: Streams,
+        ttl: TtlRuntime,
     ) -> Dynafile {
-        let indexes = (1..)
+        let indexes = meta
+            .index_spaces()
+            .into_iter()
             .zip(&meta.indexes)
             .map(|(space, index)| Arc::new(Index::new(index.clone(), space)))
             .collect();
+        let expiry = meta.ttl.as_ref().and_then(|ttl| {
+            let attribute = ttl.attribute.clone()?;
+            Some(Arc::new(Expiry::new(
+                attribute,
+                ttl.keyspace,
+                !ttl.building,
+            )))
+        });
         let hooks = WriteHooks {
             needs_old_images: false,
             indexes: arc_swap::ArcSwap::from_pointee(indexes),
+            expiry: arc_swap::ArcSwapOption::new(expiry),
         };
         Dynafile {
+            sweeper: Arc::new(SweeperGuard::default()),
             table: Arc::new(Table {
                 path,
                 meta_file: std::sync::Mutex::new(meta.clone()),
@@ -260,6 +279,7 @@ impl Dynafile {
                 durability,
                 hooks,
                 streams: Arc::new(streams),
+                ttl,
                 _lock: lock,
             }),
         }
@@ -434,11 +454,20 @@ impl Dynafile {
 
     /// Reads every file of the table and verifies every checksum, the order of keys, and that
     /// every stored item decodes (every index's entries and the durable stream's segments
-    /// too). Problems are listed in the report, not returned as errors.
+    /// too), and that TTL's expiry entries are exactly those of the items with an expiry.
+    /// Problems are listed in the report, not returned as errors.
     pub fn check(&self) -> Result<CheckReport> {
         let table = &self.table;
         let indexes = table.hooks.indexes.load_full();
+        // The expiry keyspace stays when TTL is disabled: its number is in meta.json.
+        let ttl_space = crate::storage::lock(&table.meta_file)
+            .ttl
+            .as_ref()
+            .map(|ttl| ttl.keyspace);
         let mut report = table.store.check(&|space, key, value| {
+            if ttl_space == Some(space) {
+                return table.expiry_entry_problem(key);
+            }
             if space != TABLE_KEYSPACE {
                 let Some(index) = indexes.iter().find(|index| index.space == space) else {
                     return Some(format!("an entry of keyspace {space}, which no index has"));
@@ -460,6 +489,7 @@ impl Dynafile {
                 .map(|e| format!("malformed item at byte {}: {}", e.offset, e.reason))
         })?;
         table.streams.check(&mut report.problems);
+        table.check_expiry(&mut report.problems)?;
         Ok(report)
     }
 
@@ -536,7 +566,15 @@ impl Table {
         encode_key(schema, &key.into_key(schema)?)
     }
 
+    /// The item under `key` in `snapshot`, unless it has expired.
     pub(crate) fn get(&self, snapshot: &Snapshot, key: &[u8]) -> Result<Option<Item>> {
+        Ok(self
+            .get_unfiltered(snapshot, key)?
+            .and_then(|item| self.unexpired(item)))
+    }
+
+    /// The item under `key` in `snapshot`, expired or not.
+    pub(crate) fn get_unfiltered(&self, snapshot: &Snapshot, key: &[u8]) -> Result<Option<Item>> {
         match snapshot.get(key)? {
             Some(found) => self.decode(key, found.bytes()).map(Some),
             None => Ok(None),

@@ -242,6 +242,7 @@ impl Compiled {
         if let Some(ItemChange {
             key,
             new: Some(value),
+            ..
         }) = &change
             && let Some(error) = table.index_violation(key, value)?
         {

@@ -351,7 +351,7 @@ impl Dynafile {
         let item = to_typed_item(self.key_schema(), item)?;
         let (key, value) = self.table.encode(&item)?;
         self.table.commit_changes(self.table.durability, |latest| {
-            if latest.get(&key)?.is_some() {
+            if self.table.get(latest, &key)?.is_some() {
                 return Err(Error::ConditionalCheckFailed { item: None });
             }
             Ok((vec![ItemChange::put(key, value)], ()))

@@ -12,13 +12,14 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use arc_swap::ArcSwap;
+use arc_swap::{ArcSwap, ArcSwapOption};
 
 use crate::error::{Error, Result, ValidationError};
 use crate::index::Index;
 use crate::storage::{Durability, Op, Snapshot, TABLE_KEYSPACE};
-use crate::stream::RawEvent;
+use crate::stream::{EventOrigin, RawEvent};
 use crate::table::Table;
+use crate::ttl::Expiry;
 
 /// One item's change in a commit.
 #[derive(Clone, Debug)]
@@ -27,6 +28,8 @@ pub(crate) struct ItemChange {
     pub(crate) key: Vec<u8>,
     /// The new item, encoded as stored; `None` deletes the item.
     pub(crate) new: Option<Arc<[u8]>>,
+    /// Who makes the change: the TTL sweep's deletes show as such in change streams.
+    pub(crate) origin: EventOrigin,
 }
 
 impl ItemChange {
@@ -35,12 +38,25 @@ impl ItemChange {
         ItemChange {
             key,
             new: Some(value),
+            origin: EventOrigin::User,
         }
     }
 
     /// Deletes the item under `key`, if any.
     pub(crate) fn delete(key: Vec<u8>) -> ItemChange {
-        ItemChange { key, new: None }
+        ItemChange {
+            key,
+            new: None,
+            origin: EventOrigin::User,
+        }
+    }
+
+    /// The TTL sweep's delete of the expired item under `key`.
+    pub(crate) fn expire(key: Vec<u8>) -> ItemChange {
+        ItemChange {
+            origin: EventOrigin::Ttl,
+            ..ItemChange::delete(key)
+        }
     }
 
     /// The change of a table op made by [`ItemChange::into_op`].
@@ -66,9 +82,9 @@ impl ItemChange {
     }
 }
 
-/// What a table maintains on each write besides its items: its secondary indexes. (Change
-/// streams need old images only while they are active, which `Table::needs_old_images`
-/// asks them.)
+/// What a table maintains on each write besides its items: its secondary indexes and the
+/// expiry entries of TTL. (Change streams need old images only while they are active,
+/// which `Table::needs_old_images` asks them.)
 #[derive(Default)]
 pub(crate) struct WriteHooks {
     /// Whether each commit reads the old image of every item it changes, even without
@@ -76,13 +92,16 @@ pub(crate) struct WriteHooks {
     pub(crate) needs_old_images: bool,
     /// The table's indexes, replaced whole (under the commit lock) when one is added.
     pub(crate) indexes: ArcSwap<Vec<Arc<Index>>>,
+    /// The TTL setting while TTL is enabled, replaced (under the commit lock) when it is
+    /// enabled or disabled.
+    pub(crate) expiry: ArcSwapOption<Expiry>,
 }
 
 impl WriteHooks {
     /// Whether each commit reads the old image of every item it changes. Asked under the
     /// commit lock, it is exact for that commit.
     pub(crate) fn needs_old_images(&self) -> bool {
-        self.needs_old_images || !self.indexes.load().is_empty()
+        self.needs_old_images || !self.indexes.load().is_empty() || self.expiry.load().is_some()
     }
 }
 
@@ -96,8 +115,12 @@ impl Table {
     ) -> Result<T> {
         let mut streamed = None;
         let out = self.store.commit_with(durability, |latest| {
-            let (changes, out) = build(latest)?;
-            let (ops, events) = self.ops_of(latest, changes)?;
+            // Whatever the commit reads and streams judges expiry at one moment.
+            let (ops, events, out) = self.at_one_moment(|| {
+                let (changes, out) = build(latest)?;
+                let (ops, events) = self.ops_of(latest, changes)?;
+                Ok::<_, Error>((ops, events, out))
+            })?;
             if let Some(events) = events
                 && !ops.is_empty()
             {
@@ -160,6 +183,7 @@ impl Table {
         }
         let mut events = self.streams.active().then(Vec::new);
         let indexes = self.hooks.indexes.load_full();
+        let now = self.now_seconds();
         // A key changed twice in one commit (a batch may do that) has, as its old image the
         // second time, what the first change wrote.
         let mut written: HashMap<Vec<u8>, Option<Arc<[u8]>>> = HashMap::new();
@@ -178,11 +202,16 @@ impl Table {
                 change.new.as_deref(),
                 &mut ops,
             )?;
-            if let Some(events) = &mut events
-                && let Some(event) =
-                    RawEvent::of_change(&change.key, old.as_ref(), change.new.as_ref())
-            {
-                events.push(event);
+            self.maintain_expiry(&change.key, old.as_deref(), change.new.as_deref(), &mut ops)?;
+            if let Some(events) = &mut events {
+                // An expired item was already gone for the user's writes.
+                let sweep = change.origin == EventOrigin::Ttl;
+                let old = self.streamed_old(&change.key, old.as_ref(), sweep, now)?;
+                if let Some(mut event) = RawEvent::of_change(&change.key, old, change.new.as_ref())
+                {
+                    event.origin = change.origin;
+                    events.push(event);
+                }
             }
             written.insert(change.key.clone(), change.new.clone());
             ops.push(change.into_op());

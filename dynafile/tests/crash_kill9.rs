@@ -23,6 +23,8 @@
 //!
 //! The table has a global index that every write changes: after each recovery it must hold
 //! exactly the entries the table's items imply (an item and its entries commit together).
+//! It has TTL too, and half the items carry a (far future) expiry: `check()` after each
+//! recovery verifies that the expiry entries are exactly those of the items.
 //!
 //! `DYNAFILE_TEST_SEED=<seed printed by the test>` replays a run's writes and kill delays
 //! (where exactly each kill lands still varies); `DYNAFILE_TEST_ROUNDS=<n>` soaks.
@@ -111,6 +113,7 @@ fn builder(dir: &Path) -> Builder {
             None,
             IndexProjection::Include(vec!["batch".into()]),
         )
+        .ttl_attribute(crash_writes::TTL_ATTRIBUTE)
         .memtable_size(32 << 10)
         .target_file_size(16 << 10)
         .block_size(512)
@@ -725,6 +728,7 @@ fn open_removes_temporary_files_of_killed_writes() {
             "manifest",
             "meta.json",
             "partitions",
+            "ttl",
             "wal"
         ]
     );

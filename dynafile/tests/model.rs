@@ -1,6 +1,7 @@
 //! The model test: random sequences of puts, deletes, batches, transactions, gets, queries, scans,
-//! checkpoints and reopens against a `BTreeMap` model, compared after every step (as sled's
-//! `tests/tree` does), with the table's change stream against the events the model expects. Tables are opened with tiny sizes, so checkpoints, runs, merges and
+//! checkpoints, reopens, TTL clock advances and sweeps against a `BTreeMap` model, compared
+//! after every step (as sled's `tests/tree` does), with the table's change stream against the
+//! events the model expects. Tables are opened with tiny sizes, so checkpoints, runs, merges and
 //! splits of partition files happen all the time.
 //!
 //! Each test runs `PROPTEST_CASES` cases (default [`DEFAULT_CASES`], kept small so the suite
@@ -188,6 +189,8 @@ fn op(schema: Schema) -> impl Strategy<Value = Op> {
         10 => (pk(), cond(schema), any::<bool>(), limit(), prop::bool::weighted(0.2)).prop_map(|(pk, cond, reverse, limit, filter)| Op::Query { pk, cond, reverse, limit, filter }),
         4 => (prop_oneof![Just(1u32), 2u32..5, Just(16u32)], any::<bool>(), limit(), prop::bool::weighted(0.2)).prop_map(|(segments, reverse, limit, filter)| Op::Scan { segments, reverse, limit, filter }),
         3 => Just(Op::Checkpoint),
+        3 => (0u8..3).prop_map(Op::AdvanceClock),
+        2 => Just(Op::Sweep),
         2 => Just(Op::Reopen),
         1 => Just(Op::CloseReopen),
     ]

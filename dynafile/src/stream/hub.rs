@@ -76,6 +76,7 @@ const KIND_INSERT: u8 = 1;
 const KIND_MODIFY: u8 = 2;
 const KIND_REMOVE: u8 = 3;
 const ORIGIN_USER: u8 = 1;
+const ORIGIN_TTL: u8 = 2;
 const HAS_OLD: u8 = 1;
 const HAS_NEW: u8 = 2;
 
@@ -92,6 +93,7 @@ fn encode_body(view: StreamView, events: &[RawEvent]) -> Vec<u8> {
         });
         body.push(match event.origin {
             EventOrigin::User => ORIGIN_USER,
+            EventOrigin::Ttl => ORIGIN_TTL,
         });
         let old = event.old.as_ref().filter(|_| view.keeps_old());
         let new = event.new.as_ref().filter(|_| view.keeps_new());
@@ -140,6 +142,7 @@ pub(crate) fn decode_body(body: &[u8]) -> Option<Vec<RawEvent>> {
         };
         let origin = match origin {
             ORIGIN_USER => EventOrigin::User,
+            ORIGIN_TTL => EventOrigin::Ttl,
             _ => return None,
         };
         let key = take(&mut pos)?;
@@ -497,6 +500,27 @@ mod tests {
             assert_eq!(decoded[0].new.is_some(), new, "{view:?}");
             assert_eq!(decode_body(&body[..body.len() - 1]).map(|e| e.len()), None);
         }
+    }
+
+    #[test]
+    fn the_origin_of_each_event_round_trips() {
+        let events: Vec<RawEvent> = [EventOrigin::Ttl, EventOrigin::User]
+            .into_iter()
+            .map(|origin| RawEvent {
+                kind: EventKind::Remove,
+                origin,
+                key: b"key".to_vec(),
+                old: Some(Arc::from(&b"old"[..])),
+                new: None,
+            })
+            .collect();
+        let body = encode_body(StreamView::OldImage, &events);
+        let origins: Vec<EventOrigin> = decode_body(&body)
+            .unwrap()
+            .into_iter()
+            .map(|event| event.origin)
+            .collect();
+        assert_eq!(origins, [EventOrigin::Ttl, EventOrigin::User]);
     }
 
     #[test]

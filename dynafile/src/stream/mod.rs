@@ -77,6 +77,10 @@ impl EventKind {
 pub enum EventOrigin {
     /// A write of the table's API (DynamoDB's records without a `userIdentity`).
     User,
+    /// The TTL sweep's removal of an expired item (DynamoDB's `userIdentity` of type
+    /// `Service`, principal `dynamodb.amazonaws.com`). Such events are REMOVEs with the
+    /// expired item as their old image.
+    Ttl,
 }
 
 /// One item's change in a commit.

@@ -35,6 +35,12 @@ pub fn n(text: &str) -> Value {
     Value::N(num(text))
 }
 
+/// `values` sorted.
+pub fn sorted(mut values: Vec<String>) -> Vec<String> {
+    values.sort();
+    values
+}
+
 /// Collects an iterator of results.
 pub fn collect(items: impl IntoIterator<Item = Result<Item>>) -> Result<Vec<Item>> {
     items.into_iter().collect()

@@ -33,6 +33,18 @@ pub struct Entry {
 
 pub type Model = BTreeMap<Key, Entry>;
 
+/// The table's TTL attribute.
+pub const TTL_ATTRIBUTE: &str = "exp";
+
+/// The expiry of an item with filler `pad`, when it has one: half the items carry one, far
+/// in the future (2096), so the expiry entries of the crash test's writes move with every
+/// write and nothing expires.
+pub fn expiry_of(pad: &str) -> Option<u64> {
+    pad.len()
+        .is_multiple_of(2)
+        .then(|| 4_000_000_000 + pad.len() as u64)
+}
+
 fn pad_for(op: &str, pk: &str, sk: &str) -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for byte in op.bytes().chain(pk.bytes()).chain(sk.bytes()) {
@@ -216,6 +228,9 @@ impl Write {
         item.insert("SK", key.1.as_str());
         item.insert("op", entry.op.as_str());
         item.insert("pad", entry.pad.as_str());
+        if let Some(expiry) = expiry_of(&entry.pad) {
+            item.insert(TTL_ATTRIBUTE, expiry);
+        }
         if let Some((batch, members)) = entry.batch {
             item.insert("batch", batch);
             item.insert("members", members as u64);
@@ -244,7 +259,14 @@ pub fn entry_of(item: &Item) -> Result<(Key, Entry), String> {
         }
         _ => return Err(format!("batch attributes half there in {item:?}")),
     };
-    let expected_len = 4 + batch.is_some() as usize * 2;
+    let pad = text("pad")?;
+    let expiry = expiry_of(&pad);
+    if item.get(TTL_ATTRIBUTE) != expiry.map(Value::from).as_ref() {
+        return Err(format!(
+            "the expiry does not follow from the pad in {item:?}"
+        ));
+    }
+    let expected_len = 4 + batch.is_some() as usize * 2 + expiry.is_some() as usize;
     if item.len() != expected_len {
         return Err(format!("unexpected attributes in {item:?}"));
     }
@@ -253,7 +275,7 @@ pub fn entry_of(item: &Item) -> Result<(Key, Entry), String> {
         Entry {
             op: text("op")?,
             batch,
-            pad: text("pad")?,
+            pad,
         },
     ))
 }
@@ -324,15 +346,27 @@ pub fn run_transaction(
             Action::Update(key) => {
                 let entry = write.entry(key);
                 let (batch, members) = entry.batch.expect("a transaction's items are marked");
-                TransactWriteItem::update(
-                    dynamo_key,
-                    "SET #op = :op, pad = :pad, batch = :batch, members = :members",
-                )
-                .name("#op", "op")
-                .value(":op", entry.op)
-                .value(":pad", entry.pad)
-                .value(":batch", batch)
-                .value(":members", members as u64)
+                let expiry = expiry_of(&entry.pad);
+                let update = format!(
+                    "SET #op = :op, pad = :pad, batch = :batch, members = :members{}",
+                    if expiry.is_some() {
+                        ", #exp = :exp"
+                    } else {
+                        " REMOVE #exp"
+                    }
+                );
+                let update = TransactWriteItem::update(dynamo_key, update)
+                    .name("#op", "op")
+                    .name("#exp", TTL_ATTRIBUTE);
+                let update = match expiry {
+                    Some(expiry) => update.value(":exp", expiry),
+                    None => update,
+                };
+                update
+                    .value(":op", entry.op)
+                    .value(":pad", entry.pad)
+                    .value(":batch", batch)
+                    .value(":members", members as u64)
             }
             // Always given a condition on the model below.
             Action::Check(_) => {

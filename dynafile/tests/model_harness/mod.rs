@@ -17,11 +17,12 @@ mod transact;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use dynafile::{
-    Durability, Dynafile, Error, EventKind, IndexProjection, Item, Key, KeyType, Number, Page,
-    Retention, StreamEvent, StreamView, Subscription, Value, WriteOptions,
+    Durability, Dynafile, Error, EventKind, EventOrigin, IndexProjection, Item, Key, KeyType,
+    ManualClock, Number, Page, Retention, StreamEvent, StreamView, Subscription, Value,
+    WriteOptions,
 };
 use sha2::{Digest, Sha256};
 
@@ -219,6 +220,11 @@ pub enum Op {
         filter: bool,
     },
     Checkpoint,
+    /// Move the table's clock forward by this many seconds: items whose `exp` passed
+    /// vanish from the model (they are invisible to reads and absent to writes).
+    AdvanceClock(u8),
+    /// Run the TTL sweep: it deletes what expired, and the table still matches the model.
+    Sweep,
     /// Drop the handle (which checkpoints) and open the table again.
     Reopen,
     /// `close()`, then open again.
@@ -304,6 +310,7 @@ fn sk_of(value: &Value) -> Option<Sk> {
 #[derive(Debug)]
 struct ExpectedEvent {
     commit: u64,
+    origin: EventOrigin,
     kind: EventKind,
     keys: Key,
     old_image: Option<Item>,
@@ -329,13 +336,28 @@ pub struct Harness {
     stream: Option<Subscription>,
     /// What the stream delivered so far (as many as `expected`).
     received: Vec<StreamEvent>,
+    clock: Arc<ManualClock>,
+    /// Items the clock expired that no write has replaced since: the next sweep deletes
+    /// them, each with a REMOVE event marked as a TTL removal. With their expiry and model key.
+    expired: Vec<(i64, (String, Sk), Key, Item)>,
 }
+
+/// Where the model test's clock starts, in epoch seconds.
+pub const CLOCK_START: i64 = 1_700_000_000;
+
+/// The TTL attribute of the model test's table.
+pub const TTL_ATTRIBUTE: &str = "exp";
+
+/// How many expired items one sweep commit deletes at most (the engine's batch).
+const SWEEP_BATCH: usize = 128;
 
 impl Harness {
     pub fn new(schema: Schema, sizes: Sizes, durability: Durability) -> Harness {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("table");
-        let db = Self::configure(Dynafile::builder(&path), sizes, durability)
+        let clock = Arc::new(ManualClock::at_epoch_seconds(CLOCK_START));
+        let db = Self::configure(Dynafile::builder(&path), sizes, durability, &clock)
+            .ttl_attribute(TTL_ATTRIBUTE)
             .partition_key("PK", schema.partition_type())
             .sort_key("SK", schema.sort_type())
             .global_index(
@@ -363,6 +385,8 @@ impl Harness {
             commits: 0,
             stream,
             received: Vec::new(),
+            clock,
+            expired: Vec::new(),
         }
     }
 
@@ -375,6 +399,8 @@ impl Harness {
     /// Records the event of one item's change from `old` to `new` in `commit`, if it is
     /// one: nothing before and after, or an identical item, is no change.
     fn expect_change(&mut self, commit: u64, keys: Key, old: Option<&Item>, new: Option<&Item>) {
+        // A write replaces an expired item the sweep has not deleted yet.
+        self.expired.retain(|(_, _, key, _)| *key != keys);
         let kind = match (old, new) {
             (None, None) => return,
             (Some(old), Some(new)) if old == new => return,
@@ -387,6 +413,7 @@ impl Harness {
         let keeps_new = matches!(view, StreamView::NewImage | StreamView::NewAndOldImages);
         self.expected.push(ExpectedEvent {
             commit,
+            origin: EventOrigin::User,
             kind,
             keys,
             old_image: old.filter(|_| keeps_old).cloned(),
@@ -405,14 +432,17 @@ impl Harness {
         }
         let step = self.step;
         let expected = &self.expected[self.received.len()..];
-        let summary = |events: &[StreamEvent]| -> Vec<(EventKind, Key)> {
-            events.iter().map(|e| (e.kind, e.keys.clone())).collect()
+        let summary = |events: &[StreamEvent]| -> Vec<(EventOrigin, EventKind, Key)> {
+            events
+                .iter()
+                .map(|e| (e.origin, e.kind, e.keys.clone()))
+                .collect()
         };
         assert_eq!(
             summary(&delivered),
             expected
                 .iter()
-                .map(|e| (e.kind, e.keys.clone()))
+                .map(|e| (e.origin, e.kind, e.keys.clone()))
                 .collect::<Vec<_>>(),
             "step {step}: the stream's events"
         );
@@ -454,8 +484,11 @@ impl Harness {
         builder: dynafile::Builder,
         sizes: Sizes,
         durability: Durability,
+        clock: &Arc<ManualClock>,
     ) -> dynafile::Builder {
         builder
+            .clock(clock.clone())
+            .ttl_sweep_interval(None)
             .memtable_size(sizes.memtable)
             .target_file_size(sizes.target_file)
             .block_size(sizes.block)
@@ -507,6 +540,12 @@ impl Harness {
         item.insert("SK", sk.value());
         item.insert("v", self.counter);
         item.insert("n", self.counter % 5);
+        // Every third item expires within a few seconds of the clock (an expiry of the
+        // current second has not passed yet).
+        if self.counter.is_multiple_of(3) {
+            let seconds = i64::try_from(self.counter % 4).unwrap();
+            item.insert(TTL_ATTRIBUTE, self.clock.epoch_seconds() + seconds);
+        }
         if let Payload::Big(len) = payload {
             let text: String = format!("{}:", self.counter)
                 .chars()
@@ -638,6 +677,60 @@ impl Harness {
                 filter,
             } => self.scan(*segments, *reverse, *limit, *filter),
             Op::Checkpoint => self.db().checkpoint().unwrap(),
+            Op::AdvanceClock(seconds) => {
+                self.clock.advance_seconds(i64::from(*seconds));
+                let now = self.clock.epoch_seconds();
+                let expired_keys: Vec<((String, Sk), i64)> = self
+                    .model
+                    .iter()
+                    .filter_map(|(key, item)| {
+                        let exp = item
+                            .get(TTL_ATTRIBUTE)
+                            .and_then(Value::as_n)
+                            .and_then(Number::to_i64)?;
+                        (exp < now).then(|| (key.clone(), exp))
+                    })
+                    .collect();
+                for (model_key, exp) in expired_keys {
+                    let item = self.model.remove(&model_key).unwrap();
+                    let pk = PARTITIONS.iter().position(|p| *p == model_key.0).unwrap();
+                    let key = self.key(pk, &model_key.1);
+                    self.expired.push((exp, model_key, key, item));
+                }
+            }
+            Op::Sweep => {
+                // The sweep deletes in expiry order, then the table's key order, in commits
+                // of up to 128 deletes.
+                let mut swept = std::mem::take(&mut self.expired);
+                swept.sort_by(|a, b| {
+                    let order = |(exp, (pk, sk), _, _): &(i64, (String, Sk), Key, Item)| {
+                        (*exp, partition_hash(pk), pk.clone(), sk.clone())
+                    };
+                    order(a).cmp(&order(b))
+                });
+                let count = swept.len();
+                for chunk in swept.chunks(SWEEP_BATCH) {
+                    let commit = self.begin_commit();
+                    for (_, _, key, item) in chunk {
+                        self.expect_change(commit, key.clone(), Some(item), None);
+                        if let Some(event) = self.expected.last_mut() {
+                            event.origin = EventOrigin::Ttl;
+                        }
+                    }
+                }
+                assert_eq!(
+                    self.db().sweep_expired().unwrap(),
+                    count,
+                    "step {}: the sweep deletes every expired item",
+                    self.step
+                );
+                assert_eq!(
+                    self.db().sweep_expired().unwrap(),
+                    0,
+                    "step {}: a second sweep finds nothing",
+                    self.step
+                );
+            }
             Op::Reopen => self.reopen(false),
             Op::CloseReopen => self.reopen(true),
         }
@@ -681,8 +774,12 @@ impl Harness {
         } else {
             drop(db);
         }
-        let mut builder =
-            Self::configure(Dynafile::builder(&self.path), self.sizes, self.durability);
+        let mut builder = Self::configure(
+            Dynafile::builder(&self.path),
+            self.sizes,
+            self.durability,
+            &self.clock,
+        );
         if close {
             // Also check that the stored schema matches the one asked for.
             builder = builder

@@ -216,23 +216,7 @@ impl Snapshot {
 
     /// The value of `key`, if it has one.
     pub(crate) fn get(&self, key: &[u8]) -> Result<Option<Found>> {
-        let version = &self.version;
-        for table in std::iter::once(&version.active).chain(version.frozen.iter()) {
-            if let Some(value) = table.get(key, self.seq) {
-                return Ok(value.map(Found::Memory));
-            }
-        }
-        let range = &version.ranges[version.range_index(hash_of_encoded(key))];
-        for handle in range.files_newest_first() {
-            let file = handle.file()?;
-            if let Some((block, index)) = file.get(key, &self.cache)? {
-                return Ok(block
-                    .value(index)
-                    .is_some()
-                    .then_some(Found::Block(block, index)));
-            }
-        }
-        Ok(None)
+        get_in(&self.version, self.seq, &self.cache, key)
     }
 
     /// The entries within `bounds`, in key order or reverse key order. `expected` is how many
@@ -331,6 +315,31 @@ impl Snapshot {
             started: false,
         })
     }
+}
+
+/// The value of `key` in `version` as of commit `seq`, if it has one.
+pub(crate) fn get_in(
+    version: &Version,
+    seq: u64,
+    cache: &BlockCache,
+    key: &[u8],
+) -> Result<Option<Found>> {
+    for table in std::iter::once(&version.active).chain(version.frozen.iter()) {
+        if let Some(value) = table.get(key, seq) {
+            return Ok(value.map(Found::Memory));
+        }
+    }
+    let range = &version.ranges[version.range_index(hash_of_encoded(key))];
+    for handle in range.files_newest_first() {
+        let file = handle.file()?;
+        if let Some((block, index)) = file.get(key, cache)? {
+            return Ok(block
+                .value(index)
+                .is_some()
+                .then_some(Found::Block(block, index)));
+        }
+    }
+    Ok(None)
 }
 
 /// Entries of a snapshot within bounds; tombstones are skipped.

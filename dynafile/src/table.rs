@@ -322,8 +322,11 @@ impl Dynafile {
     /// item holding the key attributes (others are ignored).
     pub fn get_item(&self, key: impl IntoKey) -> Result<Option<Item>> {
         let encoded = self.table.encode_key(key)?;
-        let snapshot = self.table.store.snapshot();
-        self.table.get(&snapshot, &encoded)
+        let found = match self.table.store.get_latest(&encoded)? {
+            Some(found) => self.table.decode(&encoded, found.bytes())?,
+            None => return Ok(None),
+        };
+        Ok(self.table.unexpired(found))
     }
 
     /// [`Dynafile::get_item`] with options (a projection).

@@ -112,13 +112,13 @@ impl Store {
         let mut replaced = Vec::new();
         for (index, range) in version.ranges.iter().enumerate() {
             let (low, high) = version.range_bounds(index);
-            let bounds = KeyBounds {
+            let bounds = Arc::new(KeyBounds {
                 start: Bound::Included(low),
                 end: high.map_or(Bound::Unbounded, Bound::Excluded),
-            };
+            });
             let changes = MemCursor::new(
                 Arc::clone(table),
-                bounds.clone(),
+                Arc::clone(&bounds),
                 u64::MAX,
                 Direction::Forward,
             );
@@ -136,7 +136,7 @@ impl Store {
                     sources.push(Box::new(FileCursor::new(
                         handle.file()?,
                         Arc::clone(&self.cache),
-                        bounds.clone(),
+                        Arc::clone(&bounds),
                         Direction::Forward,
                     )?));
                 }

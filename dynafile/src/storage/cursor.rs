@@ -133,7 +133,10 @@ const MEM_CHUNK: usize = 256;
 /// borrow of the skiplist between calls.
 pub(crate) struct MemCursor {
     table: Arc<MemTable>,
-    bounds: KeyBounds,
+    /// The read's bounds, shared by all its cursors.
+    bounds: Arc<KeyBounds>,
+    /// The last key returned by the previous chunk: the next chunk starts past it.
+    resume: Option<Vec<u8>>,
     snapshot: u64,
     direction: Direction,
     chunk: Chunk,
@@ -145,7 +148,7 @@ pub(crate) struct MemCursor {
 impl MemCursor {
     pub(crate) fn new(
         table: Arc<MemTable>,
-        bounds: KeyBounds,
+        bounds: Arc<KeyBounds>,
         snapshot: u64,
         direction: Direction,
     ) -> MemCursor {
@@ -156,7 +159,7 @@ impl MemCursor {
     /// limit), so the first chunk copies no more than that.
     pub(crate) fn expecting(
         table: Arc<MemTable>,
-        bounds: KeyBounds,
+        bounds: Arc<KeyBounds>,
         snapshot: u64,
         direction: Direction,
         expected: Option<usize>,
@@ -165,6 +168,7 @@ impl MemCursor {
         let mut cursor = MemCursor {
             table,
             bounds,
+            resume: None,
             snapshot,
             direction,
             chunk: Chunk::new(),
@@ -176,7 +180,12 @@ impl MemCursor {
     }
 
     fn fill(&mut self) {
-        let (start, end) = (self.bounds.start_ref(), self.bounds.end_ref());
+        let resume = self.resume.as_deref().map(Bound::Excluded);
+        let (start, end) = match (self.direction, resume) {
+            (Direction::Forward, Some(past)) => (past, self.bounds.end_ref()),
+            (Direction::Reverse, Some(past)) => (self.bounds.start_ref(), past),
+            (_, None) => (self.bounds.start_ref(), self.bounds.end_ref()),
+        };
         self.chunk = match self.direction {
             Direction::Forward => {
                 self.table
@@ -205,11 +214,7 @@ impl Cursor for MemCursor {
         self.position += 1;
         if self.position == self.chunk.len() && self.chunk.len() == self.chunk_size {
             // Continue after the last key returned.
-            let last = self.chunk[self.position - 1].0.to_vec();
-            match self.direction {
-                Direction::Forward => self.bounds.start = Bound::Excluded(last),
-                Direction::Reverse => self.bounds.end = Bound::Excluded(last),
-            }
+            self.resume = Some(self.chunk[self.position - 1].0.to_vec());
             self.chunk_size = MEM_CHUNK;
             self.fill();
         }
@@ -221,7 +226,7 @@ impl Cursor for MemCursor {
 pub(crate) struct FileCursor {
     file: Arc<PartitionFile>,
     cache: Arc<BlockCache>,
-    bounds: KeyBounds,
+    bounds: Arc<KeyBounds>,
     direction: Direction,
     block_number: usize,
     block: Option<Arc<Block>>,
@@ -232,7 +237,7 @@ impl FileCursor {
     pub(crate) fn new(
         file: Arc<PartitionFile>,
         cache: Arc<BlockCache>,
-        bounds: KeyBounds,
+        bounds: Arc<KeyBounds>,
         direction: Direction,
     ) -> Result<FileCursor> {
         let mut cursor = FileCursor {
@@ -262,17 +267,15 @@ impl FileCursor {
         if self.file.block_count() == 0 {
             return Ok(());
         }
-        let (number, key) = match &self.bounds.start {
-            Bound::Unbounded => (0, None),
-            Bound::Included(key) | Bound::Excluded(key) => {
-                (self.file.block_for(key).unwrap_or(0), Some(key.clone()))
-            }
+        let number = match &self.bounds.start {
+            Bound::Unbounded => 0,
+            Bound::Included(key) | Bound::Excluded(key) => self.file.block_for(key).unwrap_or(0),
         };
         let block = self.load(number)?;
-        self.index = match (&self.bounds.start, key) {
-            (Bound::Included(_), Some(key)) => block.lower_bound(&key),
-            (Bound::Excluded(_), Some(key)) => block.upper_bound(&key),
-            _ => 0,
+        self.index = match &self.bounds.start {
+            Bound::Included(key) => block.lower_bound(key),
+            Bound::Excluded(key) => block.upper_bound(key),
+            Bound::Unbounded => 0,
         };
         if self.index == block.len() {
             self.next_block()?;
@@ -450,19 +453,23 @@ impl Cursor for MergeCursor {
 }
 
 /// Builds the cursor of one hash range's files (runs newest first, then the base).
-pub(crate) type RangeOpener = Box<dyn FnMut(usize, &KeyBounds) -> Result<Box<dyn Cursor>> + Send>;
+pub(crate) type RangeOpener =
+    Box<dyn FnMut(usize, &Arc<KeyBounds>) -> Result<Box<dyn Cursor>> + Send>;
 
 /// Walks the hash ranges a read touches one after another, each through its own merge.
 pub(crate) struct ChainCursor {
     /// Ranges in walking order, with the key bounds each covers.
-    ranges: Vec<(usize, KeyBounds)>,
+    ranges: Vec<(usize, Arc<KeyBounds>)>,
     next: usize,
     current: Option<Box<dyn Cursor>>,
     open: RangeOpener,
 }
 
 impl ChainCursor {
-    pub(crate) fn new(ranges: Vec<(usize, KeyBounds)>, open: RangeOpener) -> Result<ChainCursor> {
+    pub(crate) fn new(
+        ranges: Vec<(usize, Arc<KeyBounds>)>,
+        open: RangeOpener,
+    ) -> Result<ChainCursor> {
         let mut chain = ChainCursor {
             ranges,
             next: 0,

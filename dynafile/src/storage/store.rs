@@ -24,8 +24,8 @@ use crate::storage::cache::BlockCache;
 use crate::storage::fs::sync_dir;
 use crate::storage::manifest::{MANIFEST_FILE, Manifest, partition_id};
 use crate::storage::memtable::MemTable;
-use crate::storage::version::{FileHandle, Range, Snapshot, Version, Versions};
-use crate::storage::wal::{KeyspaceId, Op, Wal, prepare_record, seal_record};
+use crate::storage::version::{FileHandle, Found, Range, Snapshot, Version, Versions, get_in};
+use crate::storage::wal::{KeyspaceId, Op, TABLE_KEYSPACE, Wal, prepare_record, seal_record};
 use crate::storage::worker::{BackgroundState, Retired};
 use crate::storage::{Durability, StoreOptions};
 
@@ -330,6 +330,21 @@ impl Store {
         Snapshot::new(versions, seq, Arc::clone(&self.cache))
     }
 
+    /// The latest committed value of `key` in the table's keyspace: what a get through
+    /// [`Store::snapshot`] would read, without taking one. It pins the versions only while it
+    /// reads (no reference counts change), so concurrent readers write no shared memory.
+    pub(crate) fn get_latest(&self, key: &[u8]) -> Result<Option<Found>> {
+        // The versions first, then the sequence number, as a snapshot takes them.
+        let versions = self.versions.load();
+        let seq = self.visible_seq.load(Ordering::Acquire);
+        get_in(
+            &versions.spaces[TABLE_KEYSPACE as usize],
+            seq,
+            &self.cache,
+            key,
+        )
+    }
+
     /// Commits `ops` atomically as one log record.
     #[cfg(test)]
     pub(crate) fn commit(self: &Arc<Self>, ops: Vec<Op>, durability: Durability) -> Result<u64> {
@@ -597,7 +612,7 @@ pub(crate) fn remove_orphans(partitions_dir: &Path, manifest: &Manifest) -> Resu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::storage::wal::{TABLE_KEYSPACE, list_segments};
+    use crate::storage::wal::list_segments;
 
     const CHECKSUM: u32 = 7;
 

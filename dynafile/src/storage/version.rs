@@ -1,6 +1,7 @@
 //! What a read sees: the live partition files, the ranges they form, versions of the whole,
 //! and snapshots that read one version at one sequence number.
 
+use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -215,23 +216,7 @@ impl Snapshot {
 
     /// The value of `key`, if it has one.
     pub(crate) fn get(&self, key: &[u8]) -> Result<Option<Found>> {
-        let version = &self.version;
-        for table in std::iter::once(&version.active).chain(version.frozen.iter()) {
-            if let Some(value) = table.get(key, self.seq) {
-                return Ok(value.map(Found::Memory));
-            }
-        }
-        let range = &version.ranges[version.range_index(hash_of_encoded(key))];
-        for handle in range.files_newest_first() {
-            let file = handle.file()?;
-            if let Some((block, index)) = file.get(key, &self.cache)? {
-                return Ok(block
-                    .value(index)
-                    .is_some()
-                    .then_some(Found::Block(block, index)));
-            }
-        }
-        Ok(None)
+        get_in(&self.version, self.seq, &self.cache, key)
     }
 
     /// The entries within `bounds`, in key order or reverse key order. `expected` is how many
@@ -244,43 +229,38 @@ impl Snapshot {
         partition: Option<&[u8]>,
     ) -> Result<StoreIter> {
         let version = Arc::clone(&self.version);
-        let mut sources: Vec<Box<dyn Cursor>> = Vec::with_capacity(3);
+        let first = match &bounds.start {
+            Bound::Unbounded => 0,
+            Bound::Included(key) | Bound::Excluded(key) => {
+                version.range_index(hash_of_encoded(key))
+            }
+        };
+        let last = match &bounds.end {
+            Bound::Unbounded => version.ranges.len() - 1,
+            Bound::Included(key) | Bound::Excluded(key) => {
+                version.range_index(hash_of_encoded(key))
+            }
+        };
+        // One allocation of the bounds for every cursor of the read.
+        let bounds = Arc::new(bounds);
+        let mut sources: Vec<Box<dyn Cursor>> = Vec::with_capacity(4);
         for table in std::iter::once(&version.active).chain(version.frozen.iter()) {
             if partition.is_some_and(|prefix| !table.may_hold_partition(prefix)) {
                 continue;
             }
             sources.push(Box::new(MemCursor::expecting(
                 Arc::clone(table),
-                bounds.clone(),
+                Arc::clone(&bounds),
                 self.seq,
                 direction,
                 expected,
             )));
         }
-        let first = match &bounds.start {
-            std::ops::Bound::Unbounded => 0,
-            std::ops::Bound::Included(key) | std::ops::Bound::Excluded(key) => {
-                version.range_index(hash_of_encoded(key))
-            }
-        };
-        let last = match &bounds.end {
-            std::ops::Bound::Unbounded => version.ranges.len() - 1,
-            std::ops::Bound::Included(key) | std::ops::Bound::Excluded(key) => {
-                version.range_index(hash_of_encoded(key))
-            }
-        };
-        let mut ranges = Vec::new();
-        for index in first..=last.max(first) {
-            let (low, high) = version.range_bounds(index);
-            let high = match &high {
-                Some(high) => std::ops::Bound::Excluded(high.as_slice()),
-                None => std::ops::Bound::Unbounded,
-            };
-            ranges.push((index, bounds.clamp(std::ops::Bound::Included(&low), high)));
-        }
-        if let [(index, range_bounds)] = ranges.as_slice() {
-            // One range (every query): its files merge with the memtables directly.
-            for handle in version.ranges[*index].files_newest_first() {
+        if last <= first {
+            // One range (every query). Keys are ordered by their hash first, so every key
+            // between two keys of one range is in it too: the read's bounds need no clamping,
+            // and the range's files merge with the memtables directly.
+            for handle in version.ranges[first].files_newest_first() {
                 let file = handle.file()?;
                 if partition.is_some_and(|prefix| !file.may_hold_partition(prefix)) {
                     continue;
@@ -288,7 +268,7 @@ impl Snapshot {
                 let cursor = FileCursor::new(
                     file,
                     Arc::clone(&self.cache),
-                    range_bounds.clone(),
+                    Arc::clone(&bounds),
                     direction,
                 )?;
                 sources.push(Box::new(cursor));
@@ -298,20 +278,30 @@ impl Snapshot {
                 started: false,
             });
         }
+        let mut ranges = Vec::with_capacity(last - first + 1);
+        for index in first..=last {
+            let (low, high) = version.range_bounds(index);
+            let high = match &high {
+                Some(high) => Bound::Excluded(high.as_slice()),
+                None => Bound::Unbounded,
+            };
+            let range_bounds = bounds.clamp(Bound::Included(&low), high);
+            ranges.push((index, Arc::new(range_bounds)));
+        }
         if direction == Direction::Reverse {
             ranges.reverse();
         }
         let cache = Arc::clone(&self.cache);
         let opener_version = Arc::clone(&version);
         let opener = Box::new(
-            move |index: usize, range_bounds: &KeyBounds| -> Result<Box<dyn Cursor>> {
+            move |index: usize, range_bounds: &Arc<KeyBounds>| -> Result<Box<dyn Cursor>> {
                 let range = &opener_version.ranges[index];
                 let mut files: Vec<Box<dyn Cursor>> = Vec::new();
                 for handle in range.files_newest_first() {
                     let cursor = FileCursor::new(
                         handle.file()?,
                         Arc::clone(&cache),
-                        range_bounds.clone(),
+                        Arc::clone(range_bounds),
                         direction,
                     )?;
                     files.push(Box::new(cursor));
@@ -325,6 +315,31 @@ impl Snapshot {
             started: false,
         })
     }
+}
+
+/// The value of `key` in `version` as of commit `seq`, if it has one.
+pub(crate) fn get_in(
+    version: &Version,
+    seq: u64,
+    cache: &BlockCache,
+    key: &[u8],
+) -> Result<Option<Found>> {
+    for table in std::iter::once(&version.active).chain(version.frozen.iter()) {
+        if let Some(value) = table.get(key, seq) {
+            return Ok(value.map(Found::Memory));
+        }
+    }
+    let range = &version.ranges[version.range_index(hash_of_encoded(key))];
+    for handle in range.files_newest_first() {
+        let file = handle.file()?;
+        if let Some((block, index)) = file.get(key, cache)? {
+            return Ok(block
+                .value(index)
+                .is_some()
+                .then_some(Found::Block(block, index)));
+        }
+    }
+    Ok(None)
 }
 
 /// Entries of a snapshot within bounds; tombstones are skipped.

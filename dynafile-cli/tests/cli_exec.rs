@@ -326,7 +326,7 @@ fn a_canceled_transaction_prints_its_reasons_and_writes_nothing() {
     );
     assert_eq!(
         run.failed(1),
-        "error: transaction canceled, reasons by action: [None, DuplicateItem]\n"
+        "error: transaction canceled, reasons by statement: [None, DuplicateItem]\n"
     );
     let run = exec_statements(
         &table,

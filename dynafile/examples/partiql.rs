@@ -98,7 +98,7 @@ pub fn run(path: &std::path::Path) -> dynafile::Result<()> {
     ];
     assert_eq!(db.execute_transaction(&order)?, Vec::new());
     // Out of stock, and the order exists: canceled, one reason per statement.
-    let Err(Error::TransactionCanceled { reasons }) = db.execute_transaction(&order) else {
+    let Err(Error::TransactionCanceled { reasons, .. }) = db.execute_transaction(&order) else {
         unreachable!("the second order is canceled");
     };
     let codes: Vec<&str> = reasons.iter().map(|reason| reason.code()).collect();

@@ -34,11 +34,15 @@ pub enum Error {
     /// A transaction was canceled: an action's condition was false, or an update was invalid
     /// for the item as stored (DynamoDB's `TransactionCanceledException`). Nothing was
     /// written.
-    #[error("transaction canceled, reasons by action: [{}]", codes(reasons))]
+    #[error("transaction canceled, reasons by {reasons_by}: [{}]", codes(reasons))]
     TransactionCanceled {
-        /// One reason per action, in the order of the actions:
+        /// One reason per action (or PartiQL statement), in the order they were given:
         /// [`CancellationReason::None`] for those that would have succeeded.
         reasons: Vec<CancellationReason>,
+        /// What the transaction was made of, so what `reasons` are by: the actions of
+        /// [`Dynafile::transact_write`](crate::Dynafile::transact_write), or the statements
+        /// of [`Dynafile::execute_transaction`](crate::Dynafile::execute_transaction).
+        reasons_by: TransactionPart,
     },
 
     /// A PartiQL `INSERT` found an item with the same key already in the table (DynamoDB's
@@ -213,6 +217,36 @@ impl fmt::Display for CancellationReason {
                 write!(f, "{}: duplicate primary key exists in table", self.code())
             }
         }
+    }
+}
+
+/// What a transaction is made of, as its errors name them: [`Error::TransactionCanceled`]'s
+/// reasons are by these, and a validation error names one as `(action 2)` or `(statement 2)`,
+/// counted from 0 in the order given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransactionPart {
+    /// An action of [`Dynafile::transact_write`](crate::Dynafile::transact_write).
+    Action,
+    /// A PartiQL statement of
+    /// [`Dynafile::execute_transaction`](crate::Dynafile::execute_transaction).
+    Statement,
+}
+
+impl TransactionPart {
+    /// The part's name in messages: `action` or `statement`.
+    #[must_use]
+    pub fn noun(self) -> &'static str {
+        match self {
+            TransactionPart::Action => "action",
+            TransactionPart::Statement => "statement",
+        }
+    }
+}
+
+impl fmt::Display for TransactionPart {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.noun())
     }
 }
 

@@ -100,7 +100,7 @@ mod write;
 
 pub use batch::BatchWriter;
 pub use builder::{Builder, FORMAT_VERSION};
-pub use error::{CancellationReason, Error, Result, ValidationError};
+pub use error::{CancellationReason, Error, Result, TransactionPart, ValidationError};
 pub use index::{IndexKind, IndexProjection, MAX_GLOBAL_INDEXES, MAX_LOCAL_INDEXES};
 pub use info::{FileGroup, IndexFiles, IndexInfo, IndexStatus, TableFiles, TableInfo, TtlInfo};
 pub use item::{Item, MAX_ITEM_SIZE, MAX_NESTING_DEPTH};

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::error::{CancellationReason, Error, Result};
+use crate::error::{CancellationReason, Error, Result, TransactionPart};
 use crate::expr::{
     Condition, ExpressionKind, Placeholders, Resolver, Update, evaluate, parse_condition,
     parse_update,
@@ -289,7 +289,7 @@ impl Compiled {
 ///         .execute()
 /// };
 /// transfer(30)?;
-/// let Err(Error::TransactionCanceled { reasons }) = transfer(30) else { panic!("only 20 left") };
+/// let Err(Error::TransactionCanceled { reasons, .. }) = transfer(30) else { panic!("only 20 left") };
 /// assert!(matches!(reasons[0], CancellationReason::ConditionalCheckFailed { .. }));
 /// assert_eq!(reasons[1], CancellationReason::None);
 /// assert_eq!(db.get_item(Key::new("bob"))?, Some(item! { "PK" => "bob", "balance" => 30 }));
@@ -300,6 +300,8 @@ pub struct TransactWrite {
     db: Dynafile,
     actions: Vec<TransactWriteItem>,
     durability: Option<Durability>,
+    /// What the caller calls the actions, for naming one in an error.
+    part: TransactionPart,
 }
 
 impl TransactWrite {
@@ -324,19 +326,30 @@ impl TransactWrite {
         self
     }
 
+    /// Names the actions in errors as `part`: the PartiQL layer's are its statements.
+    pub(crate) fn called(mut self, part: TransactionPart) -> TransactWrite {
+        self.part = part;
+        self
+    }
+
     /// Runs the transaction: every action, or none.
     pub fn execute(self) -> Result<()> {
         let table = &self.db.table;
-        check_count(self.actions.len(), "a transaction", "action")?;
+        let part = self.part;
+        check_count(self.actions.len(), "a transaction", part.noun())?;
         let compiled: Vec<Compiled> = self
             .actions
             .into_iter()
             .enumerate()
-            .map(|(index, action)| action.compile(table).map_err(|e| in_action(index, e)))
+            .map(|(index, action)| {
+                action
+                    .compile(table)
+                    .map_err(|e| in_item(index, e, part.noun()))
+            })
             .collect::<Result<_>>()?;
         check_distinct(
             compiled.iter().map(|action| action.key.as_slice()),
-            "actions",
+            part.noun(),
         )?;
         let durability = self.durability.unwrap_or(table.durability);
         table.commit_changes(durability, |latest| {
@@ -357,7 +370,10 @@ impl TransactWrite {
                 .iter()
                 .any(|reason| *reason != CancellationReason::None)
             {
-                return Err(Error::TransactionCanceled { reasons });
+                return Err(Error::TransactionCanceled {
+                    reasons,
+                    reasons_by: part,
+                });
             }
             check_size(size)?;
             Ok((changes, ()))
@@ -370,6 +386,7 @@ impl std::fmt::Debug for TransactWrite {
         f.debug_struct("TransactWrite")
             .field("actions", &self.actions)
             .field("durability", &self.durability)
+            .field("part", &self.part)
             .finish_non_exhaustive()
     }
 }
@@ -382,6 +399,7 @@ impl Dynafile {
             db: self.clone(),
             actions: Vec::new(),
             durability: None,
+            part: TransactionPart::Action,
         }
     }
 
@@ -412,7 +430,7 @@ impl Dynafile {
             })
             .collect::<Result<_>>()?;
         check_count(encoded.len(), "a transactional read", "key")?;
-        check_distinct(encoded.iter().map(Vec::as_slice), "keys")?;
+        check_distinct(encoded.iter().map(Vec::as_slice), "key")?;
         let snapshot = self.table.store.snapshot();
         encoded
             .iter()
@@ -427,7 +445,8 @@ impl Dynafile {
     }
 }
 
-fn check_count(count: usize, request: &str, thing: &str) -> Result<()> {
+/// Refuses a request of no `thing`s or of more than [`MAX_TRANSACT_ITEMS`].
+pub(crate) fn check_count(count: usize, request: &str, thing: &str) -> Result<()> {
     if count == 0 {
         return Err(Error::validation(format!(
             "{request} needs at least one {thing}"
@@ -451,14 +470,14 @@ fn check_size(size: usize) -> Result<()> {
     Ok(())
 }
 
-/// Refuses two keys that name the same item (DynamoDB: "Transaction request cannot include
-/// multiple operations on one item").
-fn check_distinct<'a>(keys: impl Iterator<Item = &'a [u8]>, things: &str) -> Result<()> {
+/// Refuses two encoded keys, of the `thing`s of a request, that name the same item
+/// (DynamoDB: "Transaction request cannot include multiple operations on one item").
+pub(crate) fn check_distinct<'a>(keys: impl Iterator<Item = &'a [u8]>, thing: &str) -> Result<()> {
     let mut seen: HashMap<&[u8], usize> = HashMap::new();
     for (index, key) in keys.enumerate() {
         if let Some(first) = seen.insert(key, index) {
             return Err(Error::validation(format!(
-                "{things} {first} and {index} are on the same item; a transaction cannot \
+                "{thing}s {first} and {index} are on the same item; a transaction cannot \
                  include multiple operations on one item"
             )));
         }
@@ -466,12 +485,8 @@ fn check_distinct<'a>(keys: impl Iterator<Item = &'a [u8]>, things: &str) -> Res
     Ok(())
 }
 
-/// Says which action a validation error is about.
-fn in_action(index: usize, error: Error) -> Error {
-    in_item(index, error, "action")
-}
-
-fn in_item(index: usize, error: Error, what: &str) -> Error {
+/// Says which `what` of a request (its action, key or statement) a validation error is about.
+pub(crate) fn in_item(index: usize, error: Error, what: &str) -> Error {
     match error {
         Error::Validation(mut error) => {
             error.reason = format!("{} ({what} {index})", error.reason);

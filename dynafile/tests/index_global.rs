@@ -272,7 +272,7 @@ fn a_transaction_giving_an_index_key_the_wrong_type_is_canceled_at_that_action()
         .action(TransactWriteItem::update(("shop", "o1"), "SET placed = :p").value(":p", "late"))
         .execute();
     let reasons = match result {
-        Err(dynafile::Error::TransactionCanceled { reasons }) => reasons,
+        Err(dynafile::Error::TransactionCanceled { reasons, .. }) => reasons,
         other => panic!("expected a canceled transaction, got {other:?}"),
     };
     assert_eq!(reasons.len(), 2);

@@ -8,7 +8,7 @@ mod common;
 use common::{assert_invalid, scan_all, tempdir};
 use dynafile::{
     CancellationReason, Dynafile, Error, IndexProjection, Item, Key, KeyType, Result,
-    StatementOutput, Value, item,
+    StatementOutput, TransactionPart, Value, item,
 };
 use serde_json::json;
 
@@ -26,7 +26,7 @@ fn bank(dir: &std::path::Path) -> Result<Dynafile> {
 
 fn canceled<T: std::fmt::Debug>(result: Result<T>) -> Vec<CancellationReason> {
     match result {
-        Err(Error::TransactionCanceled { reasons }) => reasons,
+        Err(Error::TransactionCanceled { reasons, .. }) => reasons,
         other => panic!("expected a canceled transaction, got {other:?}"),
     }
 }
@@ -373,5 +373,125 @@ fn explain_checks_a_statement_without_running_it() -> Result<()> {
         None,
         "the statement has 0 parameters (`?`), but 1 value was given",
     );
+    Ok(())
+}
+
+/// An INSERT of `pad` bytes of string under `SK = sk` (given as parameters: a statement is
+/// at most 8 KB), and the item it writes.
+fn padded_insert(sk: &str, pad: usize) -> ((&'static str, Vec<Value>), Item) {
+    let pad = "x".repeat(pad);
+    let statement = "INSERT INTO bank VALUE {'PK': 'acct', 'SK': ?, 'pad': ?}";
+    let params = vec![Value::from(sk), Value::from(pad.as_str())];
+    let item = item! { "PK" => "acct", "SK" => sk, "pad" => pad };
+    ((statement, params), item)
+}
+
+/// The limits `transact_write` checks name the statement, as the user numbered it.
+#[test]
+fn an_item_too_large_names_its_statement() -> Result<()> {
+    let dir = tempdir();
+    let db = bank(dir.path())?;
+    let before = scan_all(&db)?;
+    let (small, _) = padded_insert("small", 10);
+    let (large, item) = padded_insert("large", dynafile::MAX_ITEM_SIZE);
+    let message = assert_invalid(db.execute_transaction_with([small, large]), None, "");
+    assert_eq!(
+        message,
+        format!(
+            "item size is {} bytes, more than the maximum of 409600 bytes (400 KB) (statement 1)",
+            item.size()
+        )
+    );
+    assert_eq!(scan_all(&db)?, before);
+    Ok(())
+}
+
+#[test]
+fn items_over_4_mb_in_all_are_refused() -> Result<()> {
+    let dir = tempdir();
+    let db = bank(dir.path())?;
+    let before = scan_all(&db)?;
+    let (statements, items): (Vec<_>, Vec<Item>) = (0..11)
+        .map(|n| padded_insert(&format!("n{n:02}"), 390_000))
+        .unzip();
+    let total: usize = items.iter().map(Item::size).sum();
+    assert!(total > dynafile::MAX_TRANSACT_SIZE, "{total} bytes");
+    let message = assert_invalid(db.execute_transaction_with(statements), None, "");
+    assert_eq!(
+        message,
+        format!(
+            "the items of a transaction are {total} bytes, more than the maximum of 4194304 \
+             bytes (4 MB)"
+        )
+    );
+    assert_eq!(scan_all(&db)?, before);
+    Ok(())
+}
+
+/// An INSERT whose index key is of the wrong type cancels with its reason at its statement,
+/// and the cancellation speaks of statements.
+#[test]
+fn a_canceled_transaction_gives_reasons_by_statement() -> Result<()> {
+    let dir = tempdir();
+    let db = bank(dir.path())?;
+    let before = scan_all(&db)?;
+    let error = db
+        .execute_transaction(&[
+            "UPDATE bank SET balance = 0 WHERE PK = 'acct' AND SK = 'alice'",
+            "INSERT INTO bank VALUE {'PK': 'acct', 'SK': 'carol', 'owner': 5}",
+        ])
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "transaction canceled, reasons by statement: [None, ValidationError]"
+    );
+    let Error::TransactionCanceled {
+        reasons,
+        reasons_by,
+    } = error
+    else {
+        panic!("expected a canceled transaction, got {error:?}");
+    };
+    assert_eq!(reasons_by, TransactionPart::Statement);
+    assert_eq!(
+        reasons[1].to_string(),
+        "ValidationError: attribute `owner`: it is a key attribute of index \"by_owner\", so \
+         it must be of type S, not N"
+    );
+    assert_eq!(scan_all(&db)?, before);
+    Ok(())
+}
+
+/// A key of the wrong type, in a write or a read, is refused at its statement.
+#[test]
+fn a_key_of_the_wrong_type_names_its_statement() -> Result<()> {
+    let dir = tempdir();
+    let db = bank(dir.path())?;
+    let message = assert_invalid(
+        db.execute_transaction(&[
+            "INSERT INTO bank VALUE {'PK': 'acct', 'SK': 'carol'}",
+            "INSERT INTO bank VALUE {'PK': 'acct', 'SK': 7}",
+        ]),
+        Some("SK"),
+        "",
+    );
+    assert_eq!(
+        message,
+        "attribute `SK`: the sort key must be of type S, not N (statement 1)"
+    );
+    let message = assert_invalid(
+        db.execute_transaction(&[
+            "SELECT * FROM bank WHERE PK = 'acct' AND SK = 'bob'",
+            "SELECT * FROM bank WHERE PK = 'acct' AND SK = 'alice'",
+            "SELECT * FROM bank WHERE PK = 1 AND SK = 'alice'",
+        ]),
+        Some("PK"),
+        "",
+    );
+    assert_eq!(
+        message,
+        "attribute `PK`: the partition key must be of type S, not N (statement 2)"
+    );
+    assert_eq!(scan_all(&db)?.len(), 2);
     Ok(())
 }

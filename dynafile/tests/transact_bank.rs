@@ -58,7 +58,7 @@ fn transfer(db: &Dynafile, from: usize, to: usize, amount: i64) -> Result<bool> 
         .execute();
     match result {
         Ok(()) => Ok(true),
-        Err(Error::TransactionCanceled { reasons }) => {
+        Err(Error::TransactionCanceled { reasons, .. }) => {
             assert!(
                 matches!(
                     reasons.as_slice(),

@@ -11,7 +11,7 @@ use dynafile::{
 
 fn canceled<T: std::fmt::Debug>(result: Result<T>) -> Vec<CancellationReason> {
     match result {
-        Err(Error::TransactionCanceled { reasons }) => reasons,
+        Err(Error::TransactionCanceled { reasons, .. }) => reasons,
         other => panic!("expected TransactionCanceled, got {other:?}"),
     }
 }

@@ -2,18 +2,16 @@
 //! transaction, all writes through [`Dynafile::transact_write`] (one log record, all or
 //! nothing) or all reads through [`Dynafile::transact_get`] (one snapshot).
 
-use std::collections::HashMap;
-
 use super::exec::{delete_condition, insert_condition, update_condition};
 use super::parse::{Statement, parse};
 use super::plan::{Plan, Read, Write, plan};
 use super::translate::bind;
-use crate::error::{CancellationReason, Error, Result};
+use crate::error::{CancellationReason, Error, Result, TransactionPart};
 use crate::expr;
 use crate::item::Item;
 use crate::key::{Key, KeySchema, SortCondition, encode_key};
 use crate::table::Dynafile;
-use crate::transact::{MAX_TRANSACT_ITEMS, TransactWriteItem};
+use crate::transact::{TransactWriteItem, check_count, check_distinct, in_item};
 use crate::update_item::ReturnValues;
 use crate::value::Value;
 
@@ -60,7 +58,11 @@ impl Dynafile {
     ///
     /// Mixing reads and writes, a SELECT that is not of one item by its full key, two
     /// statements on one item, or a bad statement is an [`Error::Validation`] (or
-    /// [`Error::Parse`]) naming the statement, and nothing is written.
+    /// [`Error::Parse`]) naming the statement, and nothing is written. Errors speak of
+    /// statements throughout, numbered from 0 in the order given: `(statement 1)` ends the
+    /// message of one about the second (a key of the wrong type, an item over 400 KB), and a
+    /// cancellation's `reasons_by` is [`TransactionPart::Statement`](crate::TransactionPart)
+    /// (`transaction canceled, reasons by statement: [..]`).
     ///
     /// ```
     /// use dynafile::{item, CancellationReason, Dynafile, Error, KeyType};
@@ -71,7 +73,7 @@ impl Dynafile {
     ///     "UPDATE bank SET balance = balance - 30 WHERE PK = 'alice' AND balance >= 30",
     ///     "INSERT INTO bank VALUE {'PK': 'bob', 'balance': 30}",
     /// ])?;
-    /// let Err(Error::TransactionCanceled { reasons }) = db.execute_transaction(&[
+    /// let Err(Error::TransactionCanceled { reasons, .. }) = db.execute_transaction(&[
     ///     "UPDATE bank SET balance = balance - 30 WHERE PK = 'alice' AND balance >= 30",
     ///     "INSERT INTO bank VALUE {'PK': 'bob', 'balance': 30}",
     /// ]) else {
@@ -109,7 +111,7 @@ impl Dynafile {
         statements: impl IntoIterator<Item = (S, Vec<Value>)>,
     ) -> Result<Vec<Option<Item>>> {
         let statements: Vec<(S, Vec<Value>)> = statements.into_iter().collect();
-        check_count(statements.len())?;
+        check_count(statements.len(), "a transaction", STATEMENT.noun())?;
         let planned = statements
             .into_iter()
             .enumerate()
@@ -130,7 +132,15 @@ impl Dynafile {
                  EXISTS), not both: statement {write} writes and statement {read} reads"
             )));
         }
-        self.check_distinct(&planned)?;
+        let keys = planned
+            .iter()
+            .enumerate()
+            .map(|(index, statement)| {
+                encode_key(self.key_schema(), statement.key())
+                    .map_err(|error| in_statement(index, error))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        check_distinct(keys.iter().map(Vec::as_slice), STATEMENT.noun())?;
         if first_read.is_some() {
             self.read_transaction(planned)
         } else {
@@ -187,21 +197,6 @@ impl Dynafile {
         })
     }
 
-    /// Refuses two statements on one item, as DynamoDB does.
-    fn check_distinct(&self, planned: &[Planned]) -> Result<()> {
-        let mut seen: HashMap<Vec<u8>, usize> = HashMap::new();
-        for (index, statement) in planned.iter().enumerate() {
-            let key = encode_key(self.key_schema(), statement.key())?;
-            if let Some(first) = seen.insert(key, index) {
-                return Err(Error::validation(format!(
-                    "statements {first} and {index} are on the same item; a transaction \
-                     cannot include multiple operations on one item"
-                )));
-            }
-        }
-        Ok(())
-    }
-
     fn read_transaction(&self, planned: Vec<Planned>) -> Result<Vec<Option<Item>>> {
         let mut keys = Vec::with_capacity(planned.len());
         let mut projections = Vec::with_capacity(planned.len());
@@ -232,9 +227,19 @@ impl Dynafile {
                 actions.push(*action);
             }
         }
-        match self.transact_write().actions(actions).execute() {
+        // Errors of the actions name them as the statements they are, in the same order.
+        match self
+            .transact_write()
+            .called(STATEMENT)
+            .actions(actions)
+            .execute()
+        {
             Ok(()) => Ok(Vec::new()),
-            Err(Error::TransactionCanceled { reasons }) => Err(Error::TransactionCanceled {
+            Err(Error::TransactionCanceled {
+                reasons,
+                reasons_by,
+            }) => Err(Error::TransactionCanceled {
+                reasons_by,
                 reasons: reasons
                     .into_iter()
                     .zip(inserts)
@@ -316,27 +321,12 @@ fn planned_write(write: Write, schema: &KeySchema) -> Result<Planned> {
     })
 }
 
-fn check_count(count: usize) -> Result<()> {
-    if count == 0 {
-        return Err(Error::validation(
-            "a transaction needs at least one statement",
-        ));
-    }
-    if count > MAX_TRANSACT_ITEMS {
-        return Err(Error::validation(format!(
-            "a transaction has at most {MAX_TRANSACT_ITEMS} statements, not {count}"
-        )));
-    }
-    Ok(())
-}
+/// What the errors of a PartiQL transaction call its parts.
+const STATEMENT: TransactionPart = TransactionPart::Statement;
 
 /// Says which statement an error is about.
 fn in_statement(index: usize, error: Error) -> Error {
     match error {
-        Error::Validation(mut error) => {
-            error.reason = format!("{} (statement {index})", error.reason);
-            Error::Validation(error)
-        }
         Error::Parse {
             line,
             column,
@@ -348,6 +338,6 @@ fn in_statement(index: usize, error: Error) -> Error {
             message: format!("{message} (statement {index})"),
             statement,
         },
-        other => other,
+        other => in_item(index, other, STATEMENT.noun()),
     }
 }

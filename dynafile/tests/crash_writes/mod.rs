@@ -395,7 +395,7 @@ pub fn run_transaction(
     let result = transaction.execute();
     match (failing, result) {
         (None, Ok(())) => None,
-        (Some(failing), Err(Error::TransactionCanceled { reasons })) => {
+        (Some(failing), Err(Error::TransactionCanceled { reasons, .. })) => {
             let failing_key = write.actions[failing].key();
             let expected = model
                 .get(failing_key)

@@ -123,7 +123,7 @@ impl Harness {
             }
             return;
         }
-        let Err(Error::TransactionCanceled { reasons: got }) = result else {
+        let Err(Error::TransactionCanceled { reasons: got, .. }) = result else {
             panic!("step {step}: {op:?} is canceled, got {result:?}");
         };
         assert!(

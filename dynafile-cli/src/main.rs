@@ -114,15 +114,36 @@ fn main() -> ExitCode {
 }
 
 /// Prints an error on stderr as `error: <message>`, followed, for a statement that does not
-/// parse or an invalid expression, by the text with a caret under the error's position.
+/// parse or an invalid expression, by the text with a caret under the error's position, and
+/// for a canceled transaction by what failed, a line for each statement (or action) that did.
 fn report(error: &(dyn std::error::Error + 'static)) {
     eprintln!("error: {error}");
     let excerpt = match error.downcast_ref::<dynafile::Error>() {
         Some(dynafile::Error::Validation(details)) => details.caret_lines(),
+        Some(dynafile::Error::TransactionCanceled {
+            reasons,
+            reasons_by,
+            ..
+        }) => failed_parts(reasons, *reasons_by),
         Some(other) => other.excerpt(),
         None => None,
     };
     if let Some(excerpt) = excerpt {
         eprintln!("{excerpt}");
     }
+}
+
+/// `statement 1: DuplicateItem: duplicate primary key exists in table`, a line for each part
+/// of a canceled transaction that failed: the codes alone do not say what was wrong.
+fn failed_parts(
+    reasons: &[dynafile::CancellationReason],
+    part: dynafile::TransactionPart,
+) -> Option<String> {
+    let lines: Vec<String> = reasons
+        .iter()
+        .enumerate()
+        .filter(|(_, reason)| **reason != dynafile::CancellationReason::None)
+        .map(|(index, reason)| format!("{part} {index}: {reason}"))
+        .collect();
+    (!lines.is_empty()).then(|| lines.join("\n"))
 }

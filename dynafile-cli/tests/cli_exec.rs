@@ -326,7 +326,25 @@ fn a_canceled_transaction_prints_its_reasons_and_writes_nothing() {
     );
     assert_eq!(
         run.failed(1),
-        "error: transaction canceled, reasons by statement: [None, DuplicateItem]\n"
+        "error: transaction canceled, reasons by statement: [None, DuplicateItem]\n\
+         statement 1: DuplicateItem: duplicate primary key exists in table\n"
+    );
+    // Each statement that failed gets a line saying why, the codes alone do not.
+    let run = exec_statements(
+        &table,
+        &[
+            "UPDATE shop SET total = total + 'x' WHERE PK = 'u1' AND SK = 'o1'",
+            "DELETE FROM shop WHERE PK = 'u1' AND SK = 'o2'",
+            "UPDATE shop SET total = 0 WHERE PK = 'u2' AND SK = 'o1' AND total > 100",
+        ],
+        &[],
+    );
+    assert_eq!(
+        run.failed(1),
+        "error: transaction canceled, reasons by statement: [ValidationError, None, \
+         ConditionalCheckFailed]\n\
+         statement 0: ValidationError: `+` needs two numbers, not a N and a S\n\
+         statement 2: ConditionalCheckFailed: the conditional request failed\n"
     );
     let run = exec_statements(
         &table,

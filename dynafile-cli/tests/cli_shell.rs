@@ -222,6 +222,7 @@ UPDATE shop SET n = WHERE PK = 'a';
 error: statement ignored: the transaction failed at an earlier statement; COMMIT; or ROLLBACK; ends it, writing nothing
 error: the transaction failed at an earlier statement; nothing was written
 error: transaction canceled, reasons by statement: [None, DuplicateItem]
+statement 1: DuplicateItem: duplicate primary key exists in table
 (nothing was written)
 error: no transaction is open; BEGIN; opens one
 error: a transaction is already open (0 statements pending); COMMIT; or ROLLBACK; ends it

@@ -169,8 +169,9 @@ pub enum Error {
     },
 }
 
-/// Why one action of a canceled transaction failed ([`Error::TransactionCanceled`]), as
-/// DynamoDB's `CancellationReason`: [`CancellationReason::code`] is its `Code`.
+/// Why one action (or PartiQL statement) of a canceled transaction failed
+/// ([`Error::TransactionCanceled`]), as DynamoDB's `CancellationReason`:
+/// [`CancellationReason::code`] is its `Code`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CancellationReason {

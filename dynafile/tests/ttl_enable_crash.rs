@@ -12,7 +12,9 @@
 //! backfill before `open` returns (or enables TTL itself when the child died before
 //! recording it), and checks the expiry entries (`check`), then, with its own clock, which
 //! items are visible and how many the sweep deletes against what it computes from the
-//! items read at a moment when nothing has expired.
+//! items read at a moment when nothing has expired. In half the rounds the table had TTL
+//! on another attribute, disabled since, whose entries enabling clears first: a kill can
+//! land in that clearing too.
 //!
 //! A few rounds by default; `DYNAFILE_TEST_ROUNDS=<n>` soaks.
 #![cfg(unix)]
@@ -36,6 +38,8 @@ const CHILD_TEST: &str = "ttl_enable_crash_child";
 const ROUNDS: u64 = 4;
 const ITEMS: u64 = 3000;
 const TTL: &str = "exp";
+/// The attribute of an earlier TTL setting, in some rounds.
+const EARLIER_TTL: &str = "old_exp";
 const INDEX: &str = "by_team";
 /// A moment before every expiry the test writes: the parent reads every item at it.
 const BEFORE_ALL: i64 = 1_000;
@@ -106,15 +110,24 @@ fn new_item(name: String, i: u64, ttl: Option<Value>) -> Item {
     item
 }
 
-/// The table before TTL: every kind of TTL attribute, cycling.
-fn fill(dir: &Path, now: i64) {
+/// The table before TTL: every kind of TTL attribute, cycling. With `earlier`, the table
+/// was created with TTL on another attribute, which every item has, then disabled: its
+/// entries stay, for enabling to clear first.
+fn fill(dir: &Path, now: i64, earlier: bool) {
     let clock = Arc::new(ManualClock::at_epoch_seconds(now));
-    let db = builder(dir, &clock, None).open().expect("create the table");
+    let mut table = builder(dir, &clock, None);
+    if earlier {
+        table = table.ttl_attribute(EARLIER_TTL);
+    }
+    let db = table.open().expect("create the table");
     let mut batch = db.batch_writer();
     for i in 0..ITEMS {
         let offset = 1 + (i as i64 * 7919) % 100_000;
         let mut item = new_item(key_name(i), i, ttl_value(i % 10, now, offset));
         item.insert("pad", "x".repeat(100));
+        if earlier {
+            item.insert(EARLIER_TTL, now + offset);
+        }
         batch.put_item(&item).expect("queue a put");
         if batch.len() == 500 {
             std::mem::replace(&mut batch, db.batch_writer())
@@ -123,6 +136,9 @@ fn fill(dir: &Path, now: i64) {
         }
     }
     batch.commit().expect("commit a batch");
+    if earlier {
+        db.disable_ttl().expect("disable the earlier TTL");
+    }
     db.close().expect("close the table");
 }
 
@@ -243,12 +259,8 @@ fn verify(dir: &Path, now: i64, round: u64) -> bool {
         .keys()
         .cloned()
         .partition(|key| expired_at(&items[key], now));
-    assert!(
-        !expired.is_empty() && !live.is_empty(),
-        "round {round}: {} expired, {} live: the table should have both",
-        expired.len(),
-        live.len()
-    );
+    // (The child's sweep may have deleted every expired item just before the kill.)
+    assert!(!live.is_empty(), "round {round}: no unexpired item");
 
     clock.set_epoch_seconds(now);
     assert_eq!(
@@ -319,7 +331,8 @@ fn expiry_entries_resumed_after_kill9_match_the_items() {
     for round in 0..rounds() {
         let now = 1_700_000_000 + rng.below(100_000_000) as i64;
         let dir = temp.path().join(format!("db-{round}"));
-        fill(&dir, now);
+        let earlier = rng.percent(50);
+        fill(&dir, now, earlier);
         let mut child = child_command(
             CHILD_TEST,
             &[
@@ -333,7 +346,7 @@ fn expiry_entries_resumed_after_kill9_match_the_items() {
         .spawn()
         .expect("spawn the child");
         wait_for_file(&dir.join("ready"), &mut child, &stderr_file);
-        std::thread::sleep(Duration::from_millis(rng.between(0, 120)));
+        std::thread::sleep(Duration::from_millis(rng.between(0, 250)));
         kill9(&mut child, &stderr_file);
         enabled += u64::from(dir.join("enabled").exists());
         recorded += u64::from(verify(&dir, now, round));

@@ -27,7 +27,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crash_support::{
-    Rng, child_command, child_param, is_child, kill9, seed, serial, wait_for_file,
+    Rng, child_command, child_param, is_child, kill9, rounds, seed, serial, wait_for_file,
 };
 use dynafile::{
     Builder, Dynafile, IndexProjection, Item, Key, KeyType, MAX_EXPIRED_AGE, ManualClock, Number,
@@ -43,13 +43,6 @@ const EARLIER_TTL: &str = "old_exp";
 const INDEX: &str = "by_team";
 /// A moment before every expiry the test writes: the parent reads every item at it.
 const BEFORE_ALL: i64 = 1_000;
-
-fn rounds() -> u64 {
-    std::env::var("DYNAFILE_TEST_ROUNDS")
-        .ok()
-        .and_then(|rounds| rounds.parse().ok())
-        .unwrap_or(ROUNDS)
-}
 
 /// A small memtable, so checkpoints write partition files of every keyspace during the
 /// backfill; a keys-only index, whose reads look items up to judge their expiry, puts the
@@ -328,7 +321,7 @@ fn expiry_entries_resumed_after_kill9_match_the_items() {
     let temp = tempfile::tempdir().expect("tempdir");
     let stderr_file = temp.path().join("child.stderr");
     let (mut recorded, mut enabled) = (0, 0);
-    for round in 0..rounds() {
+    for round in 0..rounds(ROUNDS) {
         let now = 1_700_000_000 + rng.below(100_000_000) as i64;
         let dir = temp.path().join(format!("db-{round}"));
         let earlier = rng.percent(50);
@@ -353,6 +346,6 @@ fn expiry_entries_resumed_after_kill9_match_the_items() {
     }
     eprintln!(
         "{} rounds: the child had recorded TTL in {recorded}, finished enabling it in {enabled}",
-        rounds()
+        rounds(ROUNDS)
     );
 }

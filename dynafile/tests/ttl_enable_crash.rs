@@ -14,7 +14,8 @@
 //! items are visible and how many the sweep deletes against what it computes from the
 //! items read at a moment when nothing has expired. In half the rounds the table had TTL
 //! on another attribute, disabled since, whose entries enabling clears first: a kill can
-//! land in that clearing too.
+//! land in that clearing too. In some rounds a second child reopens the table, which
+//! resumes the backfill, writes, and is killed in turn, maybe within its `open`.
 //!
 //! A few rounds by default; `DYNAFILE_TEST_ROUNDS=<n>` soaks.
 #![cfg(unix)]
@@ -184,6 +185,17 @@ fn ttl_enable_crash_child() {
     // Sometimes a background sweep runs too, deleting expired items once TTL is built.
     let sweep = (seed % 2 == 0).then_some(Duration::from_millis(5));
     let clock = Arc::new(ManualClock::at_epoch_seconds(now));
+    if child_param("REOPEN").is_some() {
+        // The second child of a round: its open finishes what the first left, and may be
+        // killed doing so.
+        std::fs::write(dir.join("reopening"), b"").expect("reopening file");
+        let db = builder(dir, &clock, sweep)
+            .open()
+            .expect("reopen the table");
+        std::fs::write(dir.join("reopened"), b"").expect("reopened file");
+        write_forever(&db, now, Rng::new(seed));
+        return;
+    }
     let db = builder(dir, &clock, sweep).open().expect("open the table");
     let writer_db = db.clone();
     let _writer = std::thread::spawn(move || write_forever(&writer_db, now, Rng::new(seed)));
@@ -320,7 +332,7 @@ fn expiry_entries_resumed_after_kill9_match_the_items() {
     let mut rng = Rng::new(seed);
     let temp = tempfile::tempdir().expect("tempdir");
     let stderr_file = temp.path().join("child.stderr");
-    let (mut recorded, mut enabled) = (0, 0);
+    let (mut recorded, mut enabled, mut reopens, mut killed_opening) = (0, 0, 0, 0);
     for round in 0..rounds(ROUNDS) {
         let now = 1_700_000_000 + rng.below(100_000_000) as i64;
         let dir = temp.path().join(format!("db-{round}"));
@@ -342,10 +354,31 @@ fn expiry_entries_resumed_after_kill9_match_the_items() {
         std::thread::sleep(Duration::from_millis(rng.between(0, 250)));
         kill9(&mut child, &stderr_file);
         enabled += u64::from(dir.join("enabled").exists());
+        if rng.percent(40) {
+            let mut child = child_command(
+                CHILD_TEST,
+                &[
+                    ("DIR", dir.display().to_string()),
+                    ("NOW", now.to_string()),
+                    ("SEED", rng.next_u64().to_string()),
+                    ("REOPEN", "1".to_owned()),
+                ],
+                &stderr_file,
+            )
+            .spawn()
+            .expect("spawn the reopening child");
+            wait_for_file(&dir.join("reopening"), &mut child, &stderr_file);
+            std::thread::sleep(Duration::from_millis(rng.between(0, 100)));
+            kill9(&mut child, &stderr_file);
+            reopens += 1;
+            killed_opening += u64::from(!dir.join("reopened").exists());
+        }
         recorded += u64::from(verify(&dir, now, round));
     }
     eprintln!(
-        "{} rounds: the child had recorded TTL in {recorded}, finished enabling it in {enabled}",
+        "{} rounds: TTL was recorded in {recorded} when the parent opened, enabling finished in \
+         {enabled}; a second child reopened the table in {reopens}, killed in its open in \
+         {killed_opening}",
         rounds(ROUNDS)
     );
 }

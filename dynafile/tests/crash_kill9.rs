@@ -41,7 +41,7 @@ use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crash_support::{Rng, child_command, child_param, is_child, wait_for_file};
+use crash_support::{Rng, child_command, child_param, is_child, rounds, wait_for_file};
 use crash_writes::{
     Action, Entry, Key, Kind, Model, PARTITIONS, SORT_KEYS, Write, entry_of, key_name, random_key,
     run_transaction, transaction,
@@ -56,13 +56,6 @@ const CHILD_TEST: &str = "crash_writer_child";
 const ROUNDS: u64 = 120;
 /// The parent opens the table itself (and closes it cleanly) every this many rounds.
 const PARENT_CHECK_EVERY: u64 = 7;
-
-fn rounds() -> u64 {
-    std::env::var("DYNAFILE_TEST_ROUNDS")
-        .ok()
-        .and_then(|rounds| rounds.parse().ok())
-        .unwrap_or(ROUNDS)
-}
 
 /// The table's global index: every write moves its items' entries (each write has its own
 /// `op`), in the same commit.
@@ -560,7 +553,7 @@ fn run_rounds(work: &Path, seed: u64) -> Stats {
     let mut candidates = Candidates::exactly(Model::new());
     let mut stats = Stats::default();
     let mut manifest_temps_before = 0;
-    let rounds = rounds();
+    let rounds = rounds(ROUNDS);
     for round in 0..rounds {
         let log = work.join(format!("round-{round:03}.log"));
         let ready = work.join(format!("round-{round:03}.ready"));
@@ -677,7 +670,7 @@ fn kill9_rounds() {
         Ok(stats) => {
             println!(
                 "kill9_rounds: {} rounds in {:.1?}: {stats:#?}",
-                rounds(),
+                rounds(ROUNDS),
                 started.elapsed()
             );
             assert!(stats.killed_while_writing > 0);

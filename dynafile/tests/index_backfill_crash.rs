@@ -21,7 +21,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use crash_support::{
-    Rng, child_command, child_param, is_child, kill9, seed, serial, wait_for_file,
+    Rng, child_command, child_param, is_child, kill9, rounds, seed, serial, wait_for_file,
 };
 use dynafile::{Builder, Dynafile, IndexProjection, IndexStatus, Item, Key, KeyType, Value, item};
 
@@ -29,13 +29,6 @@ const CHILD_TEST: &str = "backfill_crash_child";
 const ROUNDS: u64 = 4;
 const ITEMS: u64 = 3000;
 const INDEX: &str = "by_g";
-
-fn rounds() -> u64 {
-    std::env::var("DYNAFILE_TEST_ROUNDS")
-        .ok()
-        .and_then(|rounds| rounds.parse().ok())
-        .unwrap_or(ROUNDS)
-}
 
 /// A small memtable, so checkpoints write partition files of both keyspaces during the
 /// backfill.
@@ -217,7 +210,7 @@ fn backfill_resumed_after_kill9_matches_the_items() {
     let temp = tempfile::tempdir().expect("tempdir");
     let stderr_file = temp.path().join("child.stderr");
     let (mut declared, mut built) = (0, 0);
-    for round in 0..rounds() {
+    for round in 0..rounds(ROUNDS) {
         let dir = temp.path().join(format!("db-{round}"));
         fill(&dir);
         let mut child = child_command(
@@ -238,6 +231,6 @@ fn backfill_resumed_after_kill9_matches_the_items() {
     }
     eprintln!(
         "{} rounds: the child had declared the index in {declared}, finished it in {built}",
-        rounds()
+        rounds(ROUNDS)
     );
 }

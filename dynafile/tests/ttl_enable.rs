@@ -1,13 +1,16 @@
 //! TTL as a table setting: declared at creation and kept by `meta.json` (reopening keeps
 //! it and its expiry entries, a builder asking for another attribute is refused), enabled
 //! and disabled on an existing table as DynamoDB's UpdateTimeToLive (with its rules), and
-//! an enabling cut short finished by the next open.
+//! an enabling cut short finished by the next open (or, cut before `meta.json` recorded it,
+//! redone over what it left).
 
 mod common;
+mod crash_support;
 
 use std::sync::Arc;
 
 use common::{assert_invalid, scan_all, sorted, strs, tempdir};
+use crash_support::{copy_dir, partition_files};
 use dynafile::{Dynafile, IndexProjection, Key, KeyType, ManualClock, Result, item};
 
 const NOW: i64 = 1_700_000_000;
@@ -166,5 +169,41 @@ fn an_enabling_cut_short_is_finished_by_the_next_open() -> Result<()> {
             .map_err(io)?
             .contains("building")
     );
+    Ok(())
+}
+
+/// The process stopped after `enable_ttl` created the expiry keyspace's directory but
+/// before `meta.json` recorded it: the table opens without TTL, and enabling it again
+/// replaces what that directory held (here a keyspace whose entries disagree with the
+/// items) with the entries of the items.
+#[test]
+fn an_expiry_keyspace_meta_json_never_recorded_is_replaced() -> Result<()> {
+    let dir = tempdir();
+    let clock = Arc::new(ManualClock::at_epoch_seconds(NOW));
+    let (path, other) = (dir.path().join("db"), dir.path().join("other"));
+    for (table, expires) in [(&path, NOW + 60), (&other, NOW - 1)] {
+        let db = builder(table, &clock).open()?;
+        for i in 0..200 {
+            let pk = format!("k{i:03}");
+            let expires = if i % 10 == 0 { NOW - 1 } else { expires };
+            db.put_item(&item! { "PK" => pk.as_str(), "expires_at" => expires })?;
+        }
+        db.close()?;
+    }
+    let db = builder(&other, &clock).open()?;
+    db.enable_ttl("expires_at")?;
+    db.checkpoint()?;
+    db.close()?;
+    copy_dir(&other.join("ttl"), &path.join("ttl"));
+    assert_eq!(partition_files(&path.join("ttl")).len(), 1);
+
+    let db = builder(&path, &clock).open()?;
+    assert_eq!(db.info()?.ttl, None);
+    assert_eq!(scan_all(&db)?.len(), 200);
+    db.enable_ttl("expires_at")?;
+    let report = db.check()?;
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    assert_eq!(scan_all(&db)?.len(), 180);
+    assert_eq!(db.sweep_expired()?, 20);
     Ok(())
 }

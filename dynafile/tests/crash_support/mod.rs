@@ -145,6 +145,14 @@ impl Rng {
     }
 }
 
+/// How many rounds a crash test runs: `default`, or `DYNAFILE_TEST_ROUNDS` to soak.
+pub fn rounds(default: u64) -> u64 {
+    std::env::var("DYNAFILE_TEST_ROUNDS")
+        .ok()
+        .and_then(|rounds| rounds.parse().ok())
+        .unwrap_or(default)
+}
+
 /// A seed that differs between runs, printed by the tests that use it so a failure can be
 /// replayed with `DYNAFILE_TEST_SEED=<seed>`.
 pub fn seed() -> u64 {

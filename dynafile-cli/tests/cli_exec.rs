@@ -343,7 +343,7 @@ fn a_canceled_transaction_prints_its_reasons_and_writes_nothing() {
         run.failed(1),
         "error: transaction canceled, reasons by statement: [ValidationError, None, \
          ConditionalCheckFailed]\n\
-         statement 0: ValidationError: `+` needs two numbers, not a N and a S\n\
+         statement 0: ValidationError: `+` needs two numbers, not an N and an S\n\
          statement 2: ConditionalCheckFailed: the conditional request failed\n"
     );
     let run = exec_statements(

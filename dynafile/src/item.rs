@@ -205,7 +205,7 @@ fn validate_value(attribute: &str, value: &Value, depth: usize) -> Result<()> {
     if empty_set {
         return Err(Error::invalid_attribute(
             attribute,
-            format!("a {} set must not be empty", value.type_descriptor()),
+            format!("{} set must not be empty", value.type_with_article()),
         ));
     }
     let children: Box<dyn Iterator<Item = &Value>> = match value {

@@ -458,7 +458,10 @@ fn set_from_json<T: Ord>(
 ) -> Result<BTreeSet<T>> {
     let items = expect_array(descriptor, "strings", content, path)?;
     if items.is_empty() {
-        return Err(path.error(format!("a {descriptor} set must not be empty")));
+        return Err(path.error(format!(
+            "{} {descriptor} set must not be empty",
+            crate::value::article(descriptor)
+        )));
     }
     let mut set = BTreeSet::new();
     for (index, item) in items.iter().enumerate() {
@@ -778,12 +781,12 @@ mod tests {
             (
                 json!({"a": {"SS": []}}),
                 Some("a"),
-                "a SS set must not be empty",
+                "an SS set must not be empty",
             ),
             (
                 json!({"a": {"NS": []}}),
                 Some("a"),
-                "a NS set must not be empty",
+                "an NS set must not be empty",
             ),
             (
                 json!({"a": {"BS": []}}),

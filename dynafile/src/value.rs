@@ -57,6 +57,13 @@ impl Value {
         }
     }
 
+    /// [`Value::type_descriptor`] with its article, as a message reads it aloud: "an S", "a
+    /// BOOL".
+    pub(crate) fn type_with_article(&self) -> String {
+        let descriptor = self.type_descriptor();
+        format!("{} {descriptor}", article(descriptor))
+    }
+
     /// The string, if this is an `S`.
     #[must_use]
     pub fn as_s(&self) -> Option<&str> {
@@ -230,5 +237,14 @@ impl TryFrom<f64> for Value {
     type Error = crate::NumberError;
     fn try_from(value: f64) -> Result<Value, crate::NumberError> {
         Number::try_from(value).map(Value::N)
+    }
+}
+
+/// The article of a type descriptor read aloud: "an" before the letters S, N, L and M ("an
+/// SS"), "a" before B and the words BOOL and NULL.
+pub(crate) fn article(descriptor: &str) -> &'static str {
+    match descriptor {
+        "S" | "N" | "L" | "M" | "SS" | "NS" => "an",
+        _ => "a",
     }
 }

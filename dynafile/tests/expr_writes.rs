@@ -180,7 +180,7 @@ fn invalid_updates_write_nothing() -> Result<()> {
     let cases = [
         ("SET PK = :v", "part of the key"),
         ("REMOVE SK SET a = :v", "part of the key"),
-        ("ADD s :v", "ADD of a N to a S"),
+        ("ADD s :v", "ADD of an N to an S"),
         ("SET a = :v, a = :v", "overlap"),
         ("SET big = :huge", "item size"),
     ];

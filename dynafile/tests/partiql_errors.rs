@@ -186,7 +186,7 @@ fn unsupported_and_invalid_statements_name_what_is_wrong() -> Result<()> {
         (
             "UPDATE shop SET tags = set_delete(tags, 'a') WHERE PK = 'u1' AND SK = 'cart'",
             vec![],
-            "the second argument of set_delete must be a set, not a S",
+            "the second argument of set_delete must be a set, not an S",
         ),
         (
             "UPDATE shop SET a = 1 SET a.b = 2 WHERE PK = 'u1' AND SK = 'cart'",
@@ -211,7 +211,7 @@ fn unsupported_and_invalid_statements_name_what_is_wrong() -> Result<()> {
         (
             "INSERT INTO shop VALUE ?",
             vec!["u2".into()],
-            "INSERT takes an item, a map, not a S",
+            "INSERT takes an item, a map, not an S",
         ),
         (
             "INSERT INTO shop VALUE {'PK': 'u2', 'SK': 'x', 'n': other}",

@@ -522,14 +522,14 @@ fn empty_and_duplicate_sets() -> Result<()> {
         &before,
         &item! { "PK" => "a", "SK" => "9", "ss" => Value::string_set(Vec::<String>::new()) },
         Some("ss"),
-        "a SS set must not be empty",
+        "an SS set must not be empty",
     )?;
     refused_put(
         &db,
         &before,
         &item! { "PK" => "a", "SK" => "9", "ns" => Value::number_set(Vec::<Number>::new()) },
         Some("ns"),
-        "a NS set must not be empty",
+        "an NS set must not be empty",
     )?;
     refused_put(
         &db,
@@ -544,7 +544,7 @@ fn empty_and_duplicate_sets() -> Result<()> {
         &before,
         &item! { "PK" => "a", "SK" => "9", "outer" => Value::M(Map::from([("inner".to_owned(), Value::L(vec![Value::string_set(Vec::<String>::new())]))])) },
         Some("outer"),
-        "a SS set must not be empty",
+        "an SS set must not be empty",
     )?;
     // DynamoDB JSON rejects duplicate values (naming the second), by value for numbers.
     assert_invalid(
@@ -565,7 +565,7 @@ fn empty_and_duplicate_sets() -> Result<()> {
     assert_invalid(
         Item::from_dynamodb_json(&json!({"ss": {"SS": []}})),
         Some("ss"),
-        "a SS set must not be empty",
+        "an SS set must not be empty",
     );
     assert_eq!(scan_all(&db)?, before);
     Ok(())

@@ -102,9 +102,9 @@ fn set_value(value: &SetValue, old: &Item) -> Result<Value> {
                     Ok(Value::L(first))
                 }
                 (first, second) => Err(Error::validation(format!(
-                    "list_append needs two lists, not a {} and a {}",
-                    first.type_descriptor(),
-                    second.type_descriptor()
+                    "list_append needs two lists, not {} and {}",
+                    first.type_with_article(),
+                    second.type_with_article()
                 ))),
             }
         }
@@ -120,10 +120,10 @@ fn set_value(value: &SetValue, old: &Item) -> Result<Value> {
                     Ok(Value::N(result?))
                 }
                 (a, b) => Err(Error::validation(format!(
-                    "`{}` needs two numbers, not a {} and a {}",
+                    "`{}` needs two numbers, not {} and {}",
                     if plus { "+" } else { "-" },
-                    a.type_descriptor(),
-                    b.type_descriptor()
+                    a.type_with_article(),
+                    b.type_with_article()
                 ))),
             }
         }
@@ -137,9 +137,9 @@ fn add(path: &Path, current: Option<&Value>, value: &Value) -> Result<Value> {
         Error::invalid_attribute(
             path_text(path),
             format!(
-                "ADD of a {} to a {} (ADD adds a number to a number, or a set to a set of its type)",
-                value.type_descriptor(),
-                current.type_descriptor()
+                "ADD of {} to {} (ADD adds a number to a number, or a set to a set of its type)",
+                value.type_with_article(),
+                current.type_with_article()
             ),
         )
     };
@@ -169,9 +169,9 @@ fn delete(path: &Path, current: Option<&Value>, value: &Value) -> Result<Option<
             return Err(Error::invalid_attribute(
                 path_text(path),
                 format!(
-                    "DELETE of a {} from a {} (DELETE removes elements of a set from a set of its type)",
-                    value.type_descriptor(),
-                    current.type_descriptor()
+                    "DELETE of {} from {} (DELETE removes elements of a set from a set of its type)",
+                    value.type_with_article(),
+                    current.type_with_article()
                 ),
             ));
         }

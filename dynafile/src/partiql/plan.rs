@@ -538,8 +538,8 @@ fn plan_insert(insert: Insert, table: &str, schema: &KeySchema) -> Result<Plan> 
         Value::M(map) => Item::from(map),
         other => {
             return Err(Error::validation(format!(
-                "INSERT takes an item, a map, not a {}",
-                other.type_descriptor()
+                "INSERT takes an item, a map, not {}",
+                other.type_with_article()
             )));
         }
     };

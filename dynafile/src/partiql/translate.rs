@@ -391,8 +391,8 @@ fn set_action(target: &Path, value: &Expr) -> Result<expr::UpdateAction> {
     let elements = constant(second)?;
     if !matches!(elements, Value::Ss(_) | Value::Ns(_) | Value::Bs(_)) {
         return Err(Error::validation(format!(
-            "the second argument of {name} must be a set, not a {}",
-            elements.type_descriptor()
+            "the second argument of {name} must be a set, not {}",
+            elements.type_with_article()
         )));
     }
     Ok(if function == Function::SetAdd {

@@ -1219,7 +1219,7 @@ mod tests {
         assert_eq!(error::<Item>(s("x")), "expected a map, found S");
         assert_eq!(
             error::<Vec<Value>>(Value::L(vec![Value::Null, Value::Ss(Default::default())])),
-            "attribute `[1]`: a SS set must not be empty"
+            "attribute `[1]`: an SS set must not be empty"
         );
     }
 }

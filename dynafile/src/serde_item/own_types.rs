@@ -202,7 +202,10 @@ fn unique_set<T: Ord, E: de::Error>(
     show: impl Fn(&T) -> String,
 ) -> Result<BTreeSet<T>, E> {
     if elements.is_empty() {
-        return Err(E::custom(format!("a {descriptor} set must not be empty")));
+        return Err(E::custom(format!(
+            "{} {descriptor} set must not be empty",
+            crate::value::article(descriptor)
+        )));
     }
     let mut set = BTreeSet::new();
     for element in elements {
@@ -391,7 +394,7 @@ mod tests {
             (r#"{"X":1}"#, "unknown type descriptor \"X\""),
             (r#"{"NULL":false}"#, "NULL must be true, found false"),
             (r#"{"B":"!"}"#, "invalid base64: "),
-            (r#"{"SS":[]}"#, "a SS set must not be empty"),
+            (r#"{"SS":[]}"#, "an SS set must not be empty"),
             (r#"{"SS":["a","a"]}"#, "duplicate value \"a\" in SS set"),
             (r#"{"NS":["1","1.0"]}"#, "duplicate value \"1\" in NS set"),
             (

@@ -297,7 +297,10 @@ fn set_from_list<T: Ord>(
     element: impl Fn(Value) -> Result<T, Value>,
 ) -> Result<BTreeSet<T>, Error> {
     if list.is_empty() {
-        return Err(Error::new(format!("a {descriptor} set must not be empty")));
+        return Err(Error::new(format!(
+            "{} {descriptor} set must not be empty",
+            crate::value::article(descriptor)
+        )));
     }
     list.into_iter()
         .enumerate()
@@ -934,11 +937,11 @@ mod tests {
                     "x".to_owned(),
                     Value::Ns(Default::default()),
                 )]))]) }),
-                "attribute `v[0].x`: a NS set must not be empty",
+                "attribute `v[0].x`: an NS set must not be empty",
             ),
             (
                 error_of(&Value::Ss(Default::default())),
-                "a SS set must not be empty",
+                "an SS set must not be empty",
             ),
         ];
         for (actual, expected) in cases {

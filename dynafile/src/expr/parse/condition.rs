@@ -226,8 +226,8 @@ impl<'t> Parser<'t, '_, '_> {
                     return Err(self.error(
                         position,
                         format!(
-                            "`begins_with` needs a string or binary prefix, not a {}",
-                            value.type_descriptor()
+                            "`begins_with` needs a string or binary prefix, not {}",
+                            value.type_with_article()
                         ),
                     ));
                 }

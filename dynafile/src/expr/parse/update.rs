@@ -84,7 +84,7 @@ impl Parser<'_, '_, '_> {
             };
             return Err(self.error(
                 position,
-                format!("{clause} needs {needs}, not a {}", value.type_descriptor()),
+                format!("{clause} needs {needs}, not {}", value.type_with_article()),
             ));
         }
         Ok(())

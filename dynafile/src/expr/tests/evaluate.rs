@@ -242,8 +242,8 @@ fn rejects_malformed_updates_at_their_position() {
         ),
         ("REMOVE l[0], l[0]", 13, "overlap"),
         ("SET :v = 1", 4, "expected an attribute path"),
-        ("ADD a 'x'", 6, "ADD needs a number or a set, not a S"),
-        ("DELETE a 1", 9, "DELETE needs a set, not a N"),
+        ("ADD a 'x'", 6, "ADD needs a number or a set, not an S"),
+        ("DELETE a 1", 9, "DELETE needs a set, not an N"),
         ("ADD a b", 6, "expected an operand"),
         ("SET a = size(b)", 8, "`size` is not allowed in an update"),
         ("SET a = foo(b)", 8, "unknown function `foo`"),
@@ -444,7 +444,7 @@ fn update_errors_depend_on_the_item() {
         (
             "SET a = s + :one",
             vec![(":one", 1.into())],
-            "`+` needs two numbers, not a S and a N",
+            "`+` needs two numbers, not an S and an N",
         ),
         (
             "SET a = list_append(s, :l)",
@@ -456,16 +456,20 @@ fn update_errors_depend_on_the_item() {
             vec![(":one", 1.into())],
             "a map or list on the way to it does not exist",
         ),
-        ("ADD s :one", vec![(":one", 1.into())], "ADD of a N to a S"),
+        (
+            "ADD s :one",
+            vec![(":one", 1.into())],
+            "ADD of an N to an S",
+        ),
         (
             "ADD ss :ns",
             vec![(":ns", Value::number_set([1]))],
-            "ADD of a NS to a SS",
+            "ADD of an NS to an SS",
         ),
         (
             "DELETE s :ss",
             vec![(":ss", Value::string_set(["x"]))],
-            "DELETE of a SS from a S",
+            "DELETE of an SS from an S",
         ),
         (
             "SET n = :big + :big",

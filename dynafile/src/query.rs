@@ -223,8 +223,19 @@ impl Query {
         partition: &Value,
         sort: Option<&SortCondition>,
     ) -> Result<ReadBounds> {
-        let (mut bounds, prefix) = index.query_bounds(partition, sort)?;
-        if let Some(start) = self.options.resume_key(&self.db, Some(index))? {
+        let (bounds, prefix) = index.query_bounds(partition, sort)?;
+        self.resumed(bounds, prefix, Some(index))
+    }
+
+    /// The read of the partition whose keys start with `prefix`, within `bounds`, narrowed
+    /// to the keys past the resume key when the query resumes.
+    fn resumed(
+        &self,
+        mut bounds: KeyBounds,
+        prefix: Vec<u8>,
+        index: Option<&Index>,
+    ) -> Result<ReadBounds> {
+        if let Some(start) = self.options.resume_key(&self.db, index)? {
             if !start.starts_with(&prefix) {
                 return Err(Error::validation(
                     "the start key is not in the queried partition",
@@ -266,18 +277,7 @@ impl Query {
                 Ok(key)
             })?;
         }
-        if let Some(start) = self.options.resume_key(&self.db, None)? {
-            if !start.starts_with(&prefix) {
-                return Err(Error::validation(
-                    "the start key is not in the queried partition",
-                ));
-            }
-            bounds = self.options.resume_after(&bounds, &start);
-        }
-        Ok(ReadBounds {
-            keys: bounds,
-            partition: Some(prefix),
-        })
+        self.resumed(bounds, prefix, None)
     }
 
     /// Runs the query. Errors in the query itself (a wrongly typed key, a sort condition on

@@ -6,6 +6,19 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 
+/// The name of a numbered file, such as a log or stream segment: the number in 20 digits (so
+/// names sort as numbers do) and the extension.
+pub(crate) fn numbered_name(number: u64, extension: &str) -> String {
+    format!("{number:020}.{extension}")
+}
+
+/// The number of a file named by [`numbered_name`] with `extension`; `None` for any other.
+pub(crate) fn number_of_name(path: &Path, extension: &str) -> Option<u64> {
+    let name = path.file_name()?.to_str()?;
+    let digits = name.strip_suffix(extension)?.strip_suffix('.')?;
+    (digits.len() == 20).then(|| digits.parse().ok()).flatten()
+}
+
 /// Makes a directory's entries durable (created, renamed or removed files).
 pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
     #[cfg(unix)]

@@ -28,7 +28,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::error::{Error, Result};
-use crate::storage::fs::{sync_dir, write_all_at};
+use crate::storage::fs::{number_of_name, numbered_name, sync_dir, write_all_at};
 use crate::storage::lock;
 
 const MAGIC: &[u8; 8] = b"DYNASTR1";
@@ -113,13 +113,11 @@ pub(crate) fn now_ms() -> u64 {
 }
 
 fn segment_name(from_seq: u64) -> String {
-    format!("{from_seq:020}.seg")
+    numbered_name(from_seq, "seg")
 }
 
 fn segment_from_seq(path: &Path) -> Option<u64> {
-    let name = path.file_name()?.to_str()?;
-    let digits = name.strip_suffix(".seg")?;
-    (digits.len() == 20).then(|| digits.parse().ok()).flatten()
+    number_of_name(path, "seg")
 }
 
 impl StreamLog {

@@ -38,7 +38,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 
 use crate::encoding::{read_varint, write_varint};
 use crate::error::{Error, Result};
-use crate::storage::fs::{sync_dir, write_all_at};
+use crate::storage::fs::{number_of_name, numbered_name, sync_dir, write_all_at};
 
 const MAGIC: &[u8; 8] = b"DYNAWAL1";
 const VERSION: u32 = 1;
@@ -205,13 +205,11 @@ fn decode_payload(payload: &[u8], offset: u64) -> Option<Record> {
 }
 
 fn segment_name(number: u64) -> String {
-    format!("{number:020}.log")
+    numbered_name(number, "log")
 }
 
 fn segment_number(path: &Path) -> Option<u64> {
-    let name = path.file_name()?.to_str()?;
-    let digits = name.strip_suffix(".log")?;
-    (digits.len() == 20).then(|| digits.parse().ok()).flatten()
+    number_of_name(path, "log")
 }
 
 /// The segments in the log directory, in order.

@@ -5,39 +5,8 @@
 
 mod common;
 
-use common::{assert_invalid, collect, scan_all, tempdir};
+use common::{assert_invalid, collect, orders_with_indexes, scan_all, tempdir};
 use dynafile::{Dynafile, IndexProjection, Item, Key, KeyType, Result, TransactWriteItem, item};
-
-/// Orders `PK` (S) / `SK` (S); `by_status`: `status` (S) / `placed` (N), all attributes;
-/// `by_customer`: `customer` (S) only, keys only; `totals`: `status` / `total` (N) with
-/// `customer` included.
-fn orders(path: &std::path::Path) -> Result<Dynafile> {
-    Dynafile::builder(path)
-        .partition_key("PK", KeyType::S)
-        .sort_key("SK", KeyType::S)
-        .global_index(
-            "by_status",
-            "status",
-            KeyType::S,
-            Some(("placed", KeyType::N)),
-            IndexProjection::All,
-        )
-        .global_index(
-            "by_customer",
-            "customer",
-            KeyType::S,
-            None,
-            IndexProjection::KeysOnly,
-        )
-        .global_index(
-            "totals",
-            "status",
-            KeyType::S,
-            Some(("total", KeyType::N)),
-            IndexProjection::Include(vec!["customer".into()]),
-        )
-        .open()
-}
 
 fn order(sk: &str, status: &str, placed: i64, customer: &str, total: i64) -> Item {
     item! {
@@ -71,7 +40,7 @@ fn query(db: &Dynafile, index: &str, pk: &str) -> Result<Vec<Item>> {
 #[test]
 fn each_projection_holds_its_attributes_in_index_order() -> Result<()> {
     let dir = tempdir();
-    let db = orders(&dir.path().join("db"))?;
+    let db = orders_with_indexes(&dir.path().join("db"))?;
     seed(&db)?;
     let open = query(&db, "by_status", "open")?;
     assert_eq!(sks(&open), ["o2", "o4", "o1"], "by placed");
@@ -98,7 +67,7 @@ fn each_projection_holds_its_attributes_in_index_order() -> Result<()> {
 #[test]
 fn sort_conditions_reverse_filters_and_projections_apply_to_the_index() -> Result<()> {
     let dir = tempdir();
-    let db = orders(&dir.path().join("db"))?;
+    let db = orders_with_indexes(&dir.path().join("db"))?;
     seed(&db)?;
     let q = || db.query("open").index("by_status");
     assert_eq!(sks(&collect(q().eq(20))?), ["o4"]);
@@ -136,7 +105,7 @@ fn sort_conditions_reverse_filters_and_projections_apply_to_the_index() -> Resul
 #[test]
 fn items_without_the_index_key_have_no_entry() -> Result<()> {
     let dir = tempdir();
-    let db = orders(&dir.path().join("db"))?;
+    let db = orders_with_indexes(&dir.path().join("db"))?;
     db.put_item(&item! { "PK" => "shop", "SK" => "draft", "customer" => "ann" })?;
     db.put_item(&item! { "PK" => "shop", "SK" => "half", "status" => "open" })?;
     seed(&db)?;
@@ -152,7 +121,7 @@ fn items_without_the_index_key_have_no_entry() -> Result<()> {
 #[test]
 fn updates_move_entries_and_deletes_remove_them() -> Result<()> {
     let dir = tempdir();
-    let db = orders(&dir.path().join("db"))?;
+    let db = orders_with_indexes(&dir.path().join("db"))?;
     seed(&db)?;
     db.update_item(("shop", "o2"), "SET #s = :s")
         .name("#s", "status")
@@ -194,7 +163,7 @@ fn updates_move_entries_and_deletes_remove_them() -> Result<()> {
 #[test]
 fn batches_and_transactions_maintain_indexes() -> Result<()> {
     let dir = tempdir();
-    let db = orders(&dir.path().join("db"))?;
+    let db = orders_with_indexes(&dir.path().join("db"))?;
     seed(&db)?;
     let mut batch = db.batch_writer();
     batch.put_item(&order("o5", "open", 5, "cat", 2))?;
@@ -232,7 +201,7 @@ fn batches_and_transactions_maintain_indexes() -> Result<()> {
 #[test]
 fn a_wrongly_typed_index_key_is_refused_and_nothing_is_written() -> Result<()> {
     let dir = tempdir();
-    let db = orders(&dir.path().join("db"))?;
+    let db = orders_with_indexes(&dir.path().join("db"))?;
     seed(&db)?;
     let bad = item! { "PK" => "shop", "SK" => "o9", "status" => "open", "placed" => "soon" };
     let message = assert_invalid(db.put_item(&bad), Some("placed"), "index \"by_status\"");
@@ -264,7 +233,7 @@ fn a_wrongly_typed_index_key_is_refused_and_nothing_is_written() -> Result<()> {
 #[test]
 fn a_transaction_giving_an_index_key_the_wrong_type_is_canceled_at_that_action() -> Result<()> {
     let dir = tempdir();
-    let db = orders(&dir.path().join("db"))?;
+    let db = orders_with_indexes(&dir.path().join("db"))?;
     seed(&db)?;
     let result = db
         .transact_write()
@@ -293,7 +262,7 @@ fn a_transaction_giving_an_index_key_the_wrong_type_is_canceled_at_that_action()
 #[test]
 fn pages_of_an_index_resume_after_its_last_evaluated_key() -> Result<()> {
     let dir = tempdir();
-    let db = orders(&dir.path().join("db"))?;
+    let db = orders_with_indexes(&dir.path().join("db"))?;
     // Many items share one index key: pages must resume within it.
     for i in 0..9 {
         db.put_item(&order(
@@ -364,7 +333,7 @@ fn pages_of_an_index_resume_after_its_last_evaluated_key() -> Result<()> {
 #[test]
 fn index_scan_segments_are_disjoint_and_cover_the_index() -> Result<()> {
     let dir = tempdir();
-    let db = orders(&dir.path().join("db"))?;
+    let db = orders_with_indexes(&dir.path().join("db"))?;
     for i in 0..40 {
         db.put_item(&order(
             &format!("o{i}"),
@@ -388,7 +357,7 @@ fn index_scan_segments_are_disjoint_and_cover_the_index() -> Result<()> {
 fn indexes_survive_reopening_and_checkpoints() -> Result<()> {
     let dir = tempdir();
     let path = dir.path().join("db");
-    let db = orders(&path)?;
+    let db = orders_with_indexes(&path)?;
     seed(&db)?;
     db.checkpoint()?;
     db.delete_item(("shop", "o4"))?;
@@ -398,7 +367,7 @@ fn indexes_survive_reopening_and_checkpoints() -> Result<()> {
     assert_eq!(sks(&query(&db, "by_status", "open")?), ["o2", "o5", "o1"]);
     assert_eq!(sks(&query(&db, "by_customer", "bob")?), ["o2", "o5"]);
     db.close()?;
-    let db = orders(&path)?;
+    let db = orders_with_indexes(&path)?;
     assert_eq!(sks(&query(&db, "totals", "open")?), ["o5", "o1", "o2"]);
     let report = db.check()?;
     assert!(report.is_ok(), "{report}");

@@ -5,39 +5,13 @@
 
 mod common;
 
-use common::{assert_invalid, tempdir};
+use common::{assert_invalid, orders_with_indexes, tempdir};
 use dynafile::{Dynafile, IndexProjection, Item, Key, KeyType, Result, StatementOutput, item};
 use serde_json::{Value as Json, json};
 
-/// Orders `PK` (S) / `SK` (S); `by_status`: `status` (S) / `placed` (N), all attributes;
-/// `by_customer`: `customer` (S), keys only; `totals`: `status` / `total` (N) with
-/// `customer` included.
+/// The orders table of the index tests ([`orders_with_indexes`]) with four orders.
 fn orders(path: &std::path::Path) -> Result<Dynafile> {
-    let db = Dynafile::builder(path.join("orders"))
-        .partition_key("PK", KeyType::S)
-        .sort_key("SK", KeyType::S)
-        .global_index(
-            "by_status",
-            "status",
-            KeyType::S,
-            Some(("placed", KeyType::N)),
-            IndexProjection::All,
-        )
-        .global_index(
-            "by_customer",
-            "customer",
-            KeyType::S,
-            None,
-            IndexProjection::KeysOnly,
-        )
-        .global_index(
-            "totals",
-            "status",
-            KeyType::S,
-            Some(("total", KeyType::N)),
-            IndexProjection::Include(vec!["customer".into()]),
-        )
-        .open()?;
+    let db = orders_with_indexes(&path.join("orders"))?;
     for (sk, status, placed, customer, total) in [
         ("o1", "open", 30, "ann", 5),
         ("o2", "open", 10, "bob", 7),

@@ -6,9 +6,41 @@
 use std::path::Path;
 
 use dynafile::{
-    Dynafile, Error, Item, Items, Key, KeyType, Number, Query, Result, Scan, ValidationError, Value,
+    Dynafile, Error, IndexProjection, Item, Items, Key, KeyType, Number, Query, Result, Scan,
+    ValidationError, Value,
 };
 use sha2::{Digest, Sha256};
+
+/// Opens (or creates) the orders table of the index tests: `PK` (S) / `SK` (S); `by_status`:
+/// `status` (S) / `placed` (N), all attributes; `by_customer`: `customer` (S), keys only;
+/// `totals`: `status` / `total` (N) with `customer` included.
+pub fn orders_with_indexes(path: &Path) -> Result<Dynafile> {
+    Dynafile::builder(path)
+        .partition_key("PK", KeyType::S)
+        .sort_key("SK", KeyType::S)
+        .global_index(
+            "by_status",
+            "status",
+            KeyType::S,
+            Some(("placed", KeyType::N)),
+            IndexProjection::All,
+        )
+        .global_index(
+            "by_customer",
+            "customer",
+            KeyType::S,
+            None,
+            IndexProjection::KeysOnly,
+        )
+        .global_index(
+            "totals",
+            "status",
+            KeyType::S,
+            Some(("total", KeyType::N)),
+            IndexProjection::Include(vec!["customer".into()]),
+        )
+        .open()
+}
 
 /// Opens (or creates) a table with partition key `PK` and, when given, sort key `SK`.
 pub fn open(path: &Path, partition: KeyType, sort: Option<KeyType>) -> Result<Dynafile> {

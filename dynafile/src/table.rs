@@ -17,7 +17,7 @@ use crate::item::Item;
 use crate::key::{IntoKey, Key, KeyDecoder, KeySchema, decode_key, encode_key, key_of_item};
 use crate::query::Query;
 use crate::scan::Scan;
-use crate::storage::{CheckReport, Durability, Snapshot, Store, TABLE_KEYSPACE};
+use crate::storage::{CheckReport, Durability, Found, Snapshot, Store, TABLE_KEYSPACE};
 use crate::stream::Streams;
 use crate::ttl::{Expiry, SweeperGuard, TtlRuntime};
 use crate::update_item::UpdateItem;
@@ -322,11 +322,8 @@ impl Dynafile {
     /// item holding the key attributes (others are ignored).
     pub fn get_item(&self, key: impl IntoKey) -> Result<Option<Item>> {
         let encoded = self.table.encode_key(key)?;
-        let found = match self.table.store.get_latest(&encoded)? {
-            Some(found) => self.table.decode(&encoded, found.bytes())?,
-            None => return Ok(None),
-        };
-        Ok(self.table.unexpired(found))
+        let found = self.table.store.get_latest(&encoded)?;
+        self.table.visible(&encoded, found)
     }
 
     /// [`Dynafile::get_item`] with options (a projection).
@@ -571,9 +568,13 @@ impl Table {
 
     /// The item under `key` in `snapshot`, unless it has expired.
     pub(crate) fn get(&self, snapshot: &Snapshot, key: &[u8]) -> Result<Option<Item>> {
-        Ok(self
-            .get_unfiltered(snapshot, key)?
-            .and_then(|item| self.unexpired(item)))
+        self.visible(key, snapshot.get(key)?)
+    }
+
+    /// The item stored under `key` as `found`, unless it has expired.
+    fn visible(&self, key: &[u8], found: Option<Found>) -> Result<Option<Item>> {
+        let Some(found) = found else { return Ok(None) };
+        Ok(self.unexpired(self.decode(key, found.bytes())?))
     }
 
     /// The item under `key` in `snapshot`, expired or not.

@@ -31,7 +31,7 @@ pub(crate) use store::{KeyspaceSpec, PARTITIONS_DIR, Store, WAL_DIR, lock};
 pub(crate) use stream_log::{
     RetentionLimits, SEGMENT_BYTES, StreamLog, StreamRecord, UnsyncedSegment, now_ms, scan_segment,
 };
-pub(crate) use version::{Snapshot, StoreIter};
+pub(crate) use version::{Found, Snapshot, StoreIter};
 pub(crate) use wal::{KeyspaceId, Op, TABLE_KEYSPACE};
 
 /// When a write is made durable.
